@@ -1,0 +1,6 @@
+"""Solvers. Each sees only callables and returns an :class:`OptimizeResult`."""
+
+from sk_softmax._optim._gd import minimize_gd
+from sk_softmax._optim._result import OptimizeResult, warn_if_not_converged
+
+__all__ = ["OptimizeResult", "minimize_gd", "warn_if_not_converged"]

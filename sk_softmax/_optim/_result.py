@@ -1,0 +1,66 @@
+"""The result record every solver returns, and the one place that warns."""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+
+@dataclass
+class OptimizeResult:
+    """Outcome of a solver run.
+
+    Attributes
+    ----------
+    x : ndarray of shape (n_dof,)
+        Final packed coefficients.
+    fun : float
+        Objective (smooth part plus penalty) at `x`.
+    n_iter : int
+        Number of iterations (or epochs) run.
+    converged : bool
+        Whether the stopping criterion was met within the iteration budget.
+    grad_norm : float
+        Final optimality measure: the largest absolute entry of the (proximal)
+        gradient.
+    history : list of float
+        Objective after each iteration.
+    message : str
+        Why the solver stopped.
+    """
+
+    x: np.ndarray
+    fun: float
+    n_iter: int
+    converged: bool
+    grad_norm: float
+    history: list = field(default_factory=list)
+    message: str = ""
+
+
+def warn_if_not_converged(result, solver, tol, max_iter):
+    """Emit a :class:`~sklearn.exceptions.ConvergenceWarning` that says what to do.
+
+    Parameters
+    ----------
+    result : OptimizeResult
+        What the solver returned.
+    solver : str
+        Name of the solver, for the message.
+    tol : float
+        The requested tolerance.
+    max_iter : int
+        The iteration budget.
+    """
+    if result.converged:
+        return
+    warnings.warn(
+        f"Solver {solver!r} did not converge: {result.message} after "
+        f"{result.n_iter} iterations (max_iter={max_iter}); the gradient's "
+        f"largest entry is {result.grad_norm:.3g}, above tol={tol:g}. "
+        "Increase max_iter, scale the features (for example with "
+        "sklearn.preprocessing.StandardScaler), or increase alpha.",
+        ConvergenceWarning,
+        stacklevel=4,
+    )

@@ -1,0 +1,83 @@
+"""Sample and class weights: validation and combination.
+
+The objective weights sample ``i`` by ``s_i = sample_weight_i * class_weight[y_i]``
+and normalises by ``sum_i s_i``.
+"""
+
+import numpy as np
+
+from sk_softmax.utils._sklearn_compat import _check_sample_weight
+
+
+def check_sample_weight(sample_weight, X, dtype):
+    """Validate `sample_weight`: right length, finite, non-negative, not all zero.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        The user's weights; ``None`` gives unit weights.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The data the weights belong to.
+    dtype : dtype
+        Floating dtype of the result.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,)
+    """
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+    if np.any(sample_weight < 0):
+        raise ValueError(
+            "sample_weight must be non-negative; got a negative weight "
+            f"({sample_weight.min():g})."
+        )
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight must not be all zero: nothing to fit.")
+    return sample_weight
+
+
+def class_weight_vector(class_weight, classes, y_encoded, sample_weight):
+    """Weight of each class, in the order of `classes`.
+
+    Parameters
+    ----------
+    class_weight : dict, 'balanced' or None
+        ``None`` gives 1 for every class. A dict maps class labels to weights;
+        classes it omits get 1, and a key that is not a class is an error.
+        ``'balanced'`` gives ``sum(sample_weight) / (K * weight of class k)``.
+    classes : ndarray of shape (K,)
+        The sorted class labels.
+    y_encoded : ndarray of shape (n_samples,)
+        Labels as indices into `classes`.
+    sample_weight : ndarray of shape (n_samples,)
+        Validated sample weights.
+
+    Returns
+    -------
+    weights : ndarray of shape (K,)
+    """
+    n_classes = len(classes)
+    if class_weight is None:
+        return np.ones(n_classes)
+    if isinstance(class_weight, str):  # "balanced"; the value is validated upstream
+        counts = np.bincount(y_encoded, weights=sample_weight, minlength=n_classes)
+        with np.errstate(divide="ignore"):
+            weights = counts.sum() / (n_classes * counts)
+        # A class with no weight has no effect on the objective; give it 1.
+        return np.where(counts > 0, weights, 1.0)
+    weights = np.ones(n_classes)
+    index = {label: k for k, label in enumerate(classes.tolist())}
+    unknown = [key for key in class_weight if key not in index]
+    if unknown:
+        raise ValueError(
+            f"class_weight has keys {unknown!r} that are not classes of y; "
+            f"the classes are {classes.tolist()!r}."
+        )
+    for key, value in class_weight.items():
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(
+                f"class_weight[{key!r}] must be a finite non-negative number, "
+                f"got {value!r}."
+            )
+        weights[index[key]] = value
+    return weights

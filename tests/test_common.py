@@ -1,0 +1,23 @@
+"""scikit-learn's estimator checks, on one instance per solver."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    parametrize_with_checks,
+)
+
+from sk_softmax import SoftmaxClassifier
+
+SOLVERS = ["gd"]
+ESTIMATORS = [SoftmaxClassifier(solver=solver) for solver in SOLVERS]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=SOLVERS)
+def test_dataframe_column_names_consistency(estimator):
+    pytest.importorskip("pandas")
+    check_dataframe_column_names_consistency("SoftmaxClassifier", estimator)
