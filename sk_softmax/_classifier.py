@@ -105,9 +105,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     loss_curve_ : list of float
         Objective after each iteration.
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -118,14 +118,18 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from sk_softmax import SoftmaxClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = SoftmaxClassifier(alpha=1e-2).fit(X, y)
-    >>> clf.predict(X[:2])
+    >>> clf = make_pipeline(StandardScaler(), SoftmaxClassifier(alpha=1e-2))
+    >>> clf.fit(X, y).predict(X[:2])
     array([0, 0])
-    >>> clf.predict_proba(X[:2]).round(2)
-    array([[0.97, 0.03, 0.  ],
-           [0.95, 0.05, 0.  ]])
+    >>> clf.predict_proba(X[:2]).round(3)
+    array([[0.979, 0.021, 0.   ],
+           [0.928, 0.072, 0.   ]])
+    >>> clf.score(X, y)
+    0.96
     """
 
     _parameter_constraints: ClassVar[dict] = {

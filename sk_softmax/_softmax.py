@@ -83,7 +83,6 @@ def softmax(z, axis=-1):
     --------
     >>> import numpy as np
     >>> from sk_softmax import softmax
-    >>> np.set_printoptions(precision=8)
     >>> softmax(np.array([1.43, -0.4, 0.23]))
     array([0.68417808, 0.10975145, 0.20607048])
     """
