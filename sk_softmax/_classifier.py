@@ -10,11 +10,19 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sk_softmax._loss import LinearSoftmaxLoss
-from sk_softmax._optim import minimize_gd, warn_if_not_converged
+from sk_softmax._optim import (
+    minimize_gd,
+    minimize_lbfgs,
+    minimize_newton_cg,
+    warn_if_not_converged,
+)
 from sk_softmax._penalty import ElasticNet
 from sk_softmax._softmax import log_softmax, softmax
 from sk_softmax._weights import check_sample_weight, class_weight_vector
 from sk_softmax.utils._sklearn_compat import Interval, StrOptions, _fit_context
+
+# Solvers that need a smooth objective: no L1 term.
+_SMOOTH_SOLVERS = ("lbfgs", "newton-cg")
 
 
 @contextlib.contextmanager
@@ -135,7 +143,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "solver": [StrOptions({"gd"})],
+        "solver": [StrOptions({"gd", "lbfgs", "newton-cg"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
@@ -194,6 +202,12 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        if self.l1_ratio > 0 and self.alpha > 0 and self.solver in _SMOOTH_SOLVERS:
+            raise ValueError(
+                f"solver={self.solver!r} supports only the L2 penalty; got "
+                f"l1_ratio={self.l1_ratio}. Use solver='gd' for L1 and elastic-net "
+                "penalties, or set l1_ratio=0."
+            )
         with _restore_on_error(self):
             X, y = validate_data(
                 self,
@@ -241,22 +255,26 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def _initial_coef(self, loss, classes):
         """Zeros, or the previous solution when warm-starting a compatible model."""
-        coef = np.zeros(loss.coef_shape, dtype=loss.dtype)
         previous = getattr(self, "coef_", None)
         if (
             self.warm_start
             and previous is not None
             and np.array_equal(getattr(self, "classes_", None), classes)
-            and previous.shape == (loss.coef_shape[0], loss.X.shape[1])
+            and previous.shape == (loss.n_free_classes, loss.X.shape[1])
         ):
-            coef[:, : previous.shape[1]] = previous
-            if loss.fit_intercept:
-                coef[:, -1] = self.intercept_
-        return coef.ravel()
+            return loss.pack(previous, self.intercept_)
+        return loss.pack(np.zeros((loss.n_free_classes, loss.X.shape[1])))
 
     def _solve(self, loss, coef0):
         """Run the chosen solver on the loss; return its OptimizeResult."""
         callback = self._print_iteration if self.verbose else None
+        common = {"tol": self.tol, "max_iter": self.max_iter, "callback": callback}
+        if self.solver == "lbfgs":
+            return minimize_lbfgs(loss.value_gradient, coef0, **common)
+        if self.solver == "newton-cg":
+            return minimize_newton_cg(
+                loss.gradient_hessian_product, loss.value, loss.raw, coef0, **common
+            )
         has_l1 = loss.penalty.l1 > 0
         return minimize_gd(
             loss.value_gradient,
@@ -266,9 +284,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             prox=loss.prox if has_l1 else None,
             nonsmooth=loss.nonsmooth_value if has_l1 else None,
             step=loss.initial_step(),
-            tol=self.tol,
-            max_iter=self.max_iter,
-            callback=callback,
+            **common,
         )
 
     def _print_iteration(self, n_iter, fun, grad_norm, step):

@@ -19,9 +19,10 @@ reference class whose logit is fixed at 0, so ``W`` has shape (1, d), the
 free logit is ``z = X @ w + b``, ``P(class 1) = sigmoid(z)`` -- the usual
 logistic regression -- and the penalty means the same as for ``K >= 3``.
 
-The solvers see a flat vector ``coef`` of size ``k * (d + fit_intercept)``
-(``k = K`` or 1), the C-order ravel of a (k, d + fit_intercept) matrix whose last
-column is the intercept when ``fit_intercept`` is true.
+The solvers see a flat vector ``coef`` of size ``k * d + k * fit_intercept``
+(``k = K`` or 1): the C-order ravel of ``W`` (k, d), followed by ``b`` (k,) when
+``fit_intercept`` is true. ``W`` is thus a contiguous block, which the matrix
+products need to run at full speed.
 
 Gradient through the softmax Jacobian
 -------------------------------------
@@ -39,20 +40,23 @@ forming it::
     Hv     = (diag(w) dP).T @ X + l2 * V,    sum_i w_i dP_i
 
 For ``K = 2`` the same formulas hold with ``Z = [0, z]`` and only the column of
-class 1 of ``G`` and ``dP`` kept.
+class 1 kept: ``G = w * (sigmoid(z) - y)`` and ``dP = w * p (1 - p) * dz``.
+
+Layout and cost
+---------------
+Logits and probabilities are held class-major, as (k, n_samples) C-ordered
+arrays, so that the per-sample reductions over classes (max, sum) run over
+contiguous rows. A gradient costs the two products ``W @ X.T`` and ``G @ X``
+plus O(n K) elementwise work done in place in buffers allocated once per loss
+object; a Hessian-vector product costs two more products. float32 data are
+computed in float32 (scalar objective values are accumulated in float64).
 """
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from sk_softmax._penalty import ElasticNet
-
-
-def _matmul_t(X, A):
-    """Compute ``A.T @ X`` for dense or sparse ``X`` as a dense array."""
-    if sp.issparse(X):
-        return np.asarray((X.T @ A).T)
-    return A.T @ X
 
 
 class LinearSoftmaxLoss:
@@ -79,8 +83,10 @@ class LinearSoftmaxLoss:
     ----------
     n_dof : int
         Size of the flat coefficient vector.
-    coef_shape : tuple of int
-        ``(k, n_features + fit_intercept)``, the shape of the unravelled vector.
+    n_free_classes : int
+        ``k``: the number of coefficient rows (1 for binary problems).
+    raw_shape : tuple of int
+        ``(k, n_samples)``, the shape of :meth:`raw`'s result.
     """
 
     def __init__(
@@ -95,7 +101,6 @@ class LinearSoftmaxLoss:
         n_samples, n_features = X.shape
         self.X = X
         self.dtype = X.dtype
-        self.y = np.asarray(y, dtype=np.intp)
         self.n_classes = int(n_classes)
         self.binary = self.n_classes == 2
         self.fit_intercept = bool(fit_intercept)
@@ -105,21 +110,43 @@ class LinearSoftmaxLoss:
         else:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
             weights = sample_weight / sample_weight.sum()
+        self._w64 = weights
         self.weights = weights.astype(self.dtype)
-        self._weights64 = weights
+        y = np.asarray(y, dtype=np.intp)
+        if self.binary:
+            self._y1 = (y == 1).astype(self.dtype)
+        else:
+            # Position of Z[y_i, i] in the raveled class-major (K, n) logits.
+            self._flat_y = y * n_samples + np.arange(n_samples)
         k = 1 if self.binary else self.n_classes
-        self.coef_shape = (k, n_features + int(self.fit_intercept))
-        self.n_dof = k * self.coef_shape[1]
-        self._rows = np.arange(n_samples)
-        self._proba = np.empty((n_samples, self.n_classes), dtype=self.dtype)
+        self.n_free_classes = k
+        self._w_shape = (k, n_features)
+        self.n_dof = k * (n_features + int(self.fit_intercept))
+        self.raw_shape = (k, n_samples)
+        self._buffers = {}
+
+    def _buffer(self, name, shape):
+        """Return a work array, allocated on first use and reused afterwards."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[name] = np.empty(shape, dtype=self.dtype)
+        return buf
 
     # ------------------------------------------------------------------ packing
     def unpack(self, coef):
         """Split a flat ``coef`` into views ``(W, b)``, ``b`` None if no intercept."""
-        C = coef.reshape(self.coef_shape)
-        if self.fit_intercept:
-            return C[:, :-1], C[:, -1]
-        return C[:, :], None
+        size = self._w_shape[0] * self._w_shape[1]
+        W = coef[:size].reshape(self._w_shape)
+        return W, (coef[size:] if self.fit_intercept else None)
+
+    def pack(self, W, b=None):
+        """Flat coefficients from ``W`` (k, d) and ``b`` (k,) (zeros if None)."""
+        coef = np.zeros(self.n_dof, dtype=self.dtype)
+        W_view, b_view = self.unpack(coef)
+        W_view[...] = W
+        if b_view is not None and b is not None:
+            b_view[...] = b
+        return coef
 
     def initial_step(self):
         """Reciprocal of an upper bound on the smooth part's Lipschitz constant.
@@ -132,8 +159,9 @@ class LinearSoftmaxLoss:
             sq_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
         else:
             sq_norms = np.einsum("ij,ij->i", X, X)
-        bound = 0.5 * (float(self._weights64 @ sq_norms) + self.fit_intercept)
-        return 1.0 / (bound + self.penalty.l2) if bound + self.penalty.l2 > 0 else 1.0
+        bound = 0.5 * (float(self._w64 @ sq_norms) + self.fit_intercept)
+        bound += self.penalty.l2
+        return 1.0 / bound if bound > 0 else 1.0
 
     def prox(self, coef, step):
         """Proximal step of the penalty's L1 part on the weights (not the intercept)."""
@@ -147,48 +175,83 @@ class LinearSoftmaxLoss:
         return self.penalty.nonsmooth_value(self.unpack(coef)[0])
 
     # ------------------------------------------------------------------- maths
-    def raw(self, coef):
-        """Free logits ``X @ W.T + b`` of shape (n_samples, k), linear in ``coef``."""
-        W, b = self.unpack(coef)
-        z = self.X @ W.T
-        z = np.asarray(z)
-        if b is not None:
-            z += b
-        return z
+    def raw(self, coef, out=None):
+        """Class-major free logits ``(X @ W.T + b).T``, linear in ``coef``.
 
-    def _softmax_loss(self, z):
-        """Cross-entropy and probabilities (in an internal buffer) from free logits."""
-        P = self._proba
-        if self.binary:
-            P[:, 0] = 0
-            P[:, 1] = z[:, 0]
+        Parameters
+        ----------
+        coef : ndarray of shape (n_dof,)
+            Packed coefficients (or a direction).
+        out : ndarray of shape `raw_shape`, default=None
+            Where to write the result.
+
+        Returns
+        -------
+        raw : ndarray of shape (k, n_samples)
+        """
+        W, b = self.unpack(np.asarray(coef, dtype=self.dtype))
+        if out is None:
+            out = np.empty(self.raw_shape, dtype=self.dtype)
+        if sp.issparse(self.X):
+            out[...] = (self.X @ W.T).T
         else:
-            np.copyto(P, z)
-        P -= P.max(axis=1, keepdims=True)
-        z_y = P[self._rows, self.y]
+            np.matmul(W, self.X.T, out=out)
+        if b is not None:
+            out += b[:, None]
+        return out
+
+    def _cross_entropy(self, raw):
+        """Weighted cross-entropy; leaves ``exp(Z - max)`` in the buffer 'P'.
+
+        Returns the loss and, for ``K >= 3``, the per-sample normaliser
+        ``sum_k exp(Z_k - max)``.
+        """
+        if self.binary:
+            z = raw[0]
+            terms = np.logaddexp(0, z)
+            terms -= self._y1 * z
+            return float(self._w64 @ terms), None
+        P = self._buffer("P", self.raw_shape)
+        m = self._buffer("max", self.raw_shape[1:])
+        norm = self._buffer("norm", self.raw_shape[1:])
+        np.max(raw, axis=0, out=m)
+        np.subtract(raw, m, out=P)
+        z_y = np.take(P, self._flat_y)
         np.exp(P, out=P)
-        norm = P.sum(axis=1)
-        P /= norm[:, None]
-        np.log(norm, out=norm)
-        norm -= z_y
-        loss = float(self._weights64 @ norm)
-        return loss, P
+        np.sum(P, axis=0, out=norm)
+        terms = np.log(norm)
+        terms -= z_y
+        return float(self._w64 @ terms), norm
 
-    def _free(self, M):
-        """Columns of an (n, K) matrix that belong to free coefficients."""
-        return M[:, 1:] if self.binary else M
+    def _logit_gradient(self, raw, out):
+        """Loss and ``G = diag(w) (P - Y)`` (class-major, free classes) in ``out``."""
+        loss, norm = self._cross_entropy(raw)
+        if self.binary:
+            expit(raw[0], out=out[0])
+            out -= self._y1
+        else:
+            P = self._buffers["P"]
+            scale = self._buffer("scale", norm.shape)
+            np.divide(self.weights, norm, out=scale)
+            np.multiply(P, scale, out=out)
+            out.reshape(-1)[self._flat_y] -= self.weights
+            return loss
+        out *= self.weights
+        return loss
 
-    def _pack_gradient(self, G, W):
-        """Flat gradient from the per-sample logit gradient ``G`` (n, K)."""
-        G = self._free(G)
-        grad = np.empty(self.coef_shape, dtype=self.dtype)
-        gW = grad[:, :-1] if self.fit_intercept else grad
-        gW[...] = _matmul_t(self.X, G)
+    def _pack(self, G, W):
+        """Flat gradient ``[G @ X + l2 W, sum(G)]`` from class-major ``G``."""
+        grad = np.empty(self.n_dof, dtype=self.dtype)
+        gW, gb = self.unpack(grad)
+        if sp.issparse(self.X):
+            gW[...] = (self.X.T @ G.T).T
+        else:
+            np.matmul(G, self.X, out=gW)
         if self.penalty.l2:
             gW += self.penalty.l2 * W
-        if self.fit_intercept:
-            grad[:, -1] = G.sum(axis=0)
-        return grad.ravel()
+        if gb is not None:
+            np.sum(G, axis=1, out=gb)
+        return grad
 
     def value(self, coef, raw=None):
         """Smooth objective: cross-entropy plus ``l2/2 ||W||^2``.
@@ -197,15 +260,15 @@ class LinearSoftmaxLoss:
         ----------
         coef : ndarray of shape (n_dof,)
             Packed coefficients.
-        raw : ndarray of shape (n_samples, k), default=None
+        raw : ndarray of shape `raw_shape`, default=None
             ``self.raw(coef)`` if already known (saves a matrix product).
 
         Returns
         -------
         value : float
         """
-        z = self.raw(coef) if raw is None else raw
-        loss, _ = self._softmax_loss(z)
+        raw = self.raw(coef) if raw is None else raw
+        loss, _ = self._cross_entropy(raw)
         return loss + self.penalty.smooth_value(self.unpack(coef)[0])
 
     def value_gradient(self, coef, raw=None):
@@ -215,7 +278,7 @@ class LinearSoftmaxLoss:
         ----------
         coef : ndarray of shape (n_dof,)
             Packed coefficients.
-        raw : ndarray of shape (n_samples, k), default=None
+        raw : ndarray of shape `raw_shape`, default=None
             ``self.raw(coef)`` if already known.
 
         Returns
@@ -223,25 +286,24 @@ class LinearSoftmaxLoss:
         value : float
         gradient : ndarray of shape (n_dof,)
         """
-        z = self.raw(coef) if raw is None else raw
-        loss, P = self._softmax_loss(z)
+        raw = self.raw(coef) if raw is None else raw
+        G = self._buffer("P", self.raw_shape)  # computed in place
+        loss = self._logit_gradient(raw, G)
         W = self.unpack(coef)[0]
-        P[self._rows, self.y] -= 1
-        P *= self.weights[:, None]
-        grad = self._pack_gradient(P, W)
-        return loss + self.penalty.smooth_value(W), grad
+        return loss + self.penalty.smooth_value(W), self._pack(G, W)
 
     def gradient_hessian_product(self, coef, raw=None):
-        """Gradient and a function computing Hessian-vector products at ``coef``.
+        """Objective, gradient and a Hessian-vector product function at ``coef``.
 
         The probabilities are computed once and shared by the gradient and every
-        product; no (n, K, K) Jacobian is ever formed.
+        product; no (n, K, K) Jacobian is ever formed. The returned function is
+        valid until the next call of any method of this object.
 
         Parameters
         ----------
         coef : ndarray of shape (n_dof,)
             Packed coefficients.
-        raw : ndarray of shape (n_samples, k), default=None
+        raw : ndarray of shape `raw_shape`, default=None
             ``self.raw(coef)`` if already known.
 
         Returns
@@ -252,28 +314,30 @@ class LinearSoftmaxLoss:
             ``hessp(v)`` returns the Hessian of the smooth objective times the
             flat direction ``v`` of shape (n_dof,).
         """
-        z = self.raw(coef) if raw is None else raw
-        loss, P = self._softmax_loss(z)
-        P = P.copy()
+        raw = self.raw(coef) if raw is None else raw
+        G = self._buffer("work", self.raw_shape)
+        loss = self._logit_gradient(raw, G)
         W = self.unpack(coef)[0]
-        G = P.copy()
-        G[self._rows, self.y] -= 1
-        G *= self.weights[:, None]
-        grad = self._pack_gradient(G, W)
         value = loss + self.penalty.smooth_value(W)
+        grad = self._pack(G, W)
+        if self.binary:
+            # Hessian weights w * p (1 - p), from G = w (p - y).
+            p = expit(raw[0])
+            h = p * (1 - p)
+            h *= self.weights
+        else:
+            P = self._buffers["P"]
+            P /= self._buffers["norm"]  # exp(Z - max) -> probabilities
 
         def hessp(v):
-            v = np.asarray(v, dtype=self.dtype)
-            dz = self.raw(v)
-            dZ = np.zeros_like(P)
+            dZ = self.raw(v, out=G)
             if self.binary:
-                dZ[:, 1] = dz[:, 0]
+                dZ *= h
             else:
-                dZ[...] = dz
-            dZ -= np.sum(P * dZ, axis=1, keepdims=True)
-            dZ *= P
-            dZ *= self.weights[:, None]
-            V = self.unpack(v)[0]
-            return self._pack_gradient(dZ, V)
+                inner = np.einsum("kn,kn->n", P, dZ)
+                dZ -= inner
+                dZ *= P
+                dZ *= self.weights
+            return self._pack(dZ, self.unpack(np.asarray(v, self.dtype))[0])
 
         return value, grad, hessp

@@ -15,10 +15,15 @@ adapts to the local curvature in both directions. When ``F(x_new)`` would exceed
 restart, O'Donoghue & Candes 2015), so ``F`` never increases.
 
 The objective is a function of a linear map ``raw(x)`` (for a linear model, the
-logits ``X @ W.T + b``). The solver carries ``raw`` values along: the
-extrapolation ``raw(y)`` is the same linear combination of ``raw(x_k)`` and
-``raw(x_{k-1})``, so an iteration costs one ``raw`` evaluation per trial step and
-one gradient. The solver never sees the data: only these callables.
+logits ``X @ W.T + b``), and the solver carries ``raw`` values along instead of
+recomputing them: ``raw(y)`` is the same linear combination of ``raw(x_k)`` and
+``raw(x_{k-1})``; without ``h`` a trial point ``y - t g`` has
+``raw(y) - t raw(g)``, and halving ``t`` averages that with ``raw(y)``. An
+iteration thus costs one gradient and one ``raw`` evaluation however many trial
+steps it takes (with ``h``, one ``raw`` per trial). The carried values are
+recomputed exactly every few iterations so rounding errors cannot accumulate.
+Three ``raw``-sized arrays are allocated once and rotated. The solver never sees
+the data: only these callables.
 
 It stops when the largest entry of the gradient mapping ``(y - x_new) / t``
 (the gradient itself when ``h = 0``) is at most ``tol``.
@@ -30,9 +35,10 @@ import numpy as np
 
 from sk_softmax._optim._result import OptimizeResult
 
-_GROW = 1.5
+_GROW = 2.0
 _SHRINK = 0.5
 _MAX_BACKTRACK = 60
+_REFRESH_EVERY = 20
 
 
 def minimize_gd(
@@ -57,7 +63,8 @@ def minimize_gd(
     value : callable
         ``value(x, r) -> f(x)`` where ``r = raw(x)``.
     raw : callable
-        ``raw(x) -> r``, linear in ``x``; ``r`` supports ``+``, ``-`` and scaling.
+        ``raw(x, out=None) -> r``, linear in ``x``; ``r`` is an ndarray, written
+        into `out` when given.
     x0 : ndarray of shape (n_dof,)
         Starting point.
     prox : callable, default=None
@@ -83,8 +90,9 @@ def minimize_gd(
     h = nonsmooth if nonsmooth is not None else (lambda x: 0.0)
     x = np.array(x0, copy=True)
     r = raw(x)
+    r_prev, r_free = np.empty_like(r), np.empty_like(r)
     F = value(x, r) + h(x)
-    x_prev, r_prev = x, r
+    x_prev = None  # None: no momentum at the next iteration
     eps = np.finfo(x.dtype).eps
     theta = 1.0
     t = float(step)
@@ -95,26 +103,37 @@ def minimize_gd(
     while n_iter < max_iter:
         theta_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * theta * theta))
         beta = (theta - 1.0) / theta_next
-        if beta > 0 and x_prev is not x:
+        if beta > 0 and x_prev is not None:
             y = x + beta * (x - x_prev)
-            r_y = r + beta * (r - r_prev)
+            r_y = r_prev  # r_prev is not needed after this: extrapolate in place
+            np.subtract(r, r_prev, out=r_y)
+            r_y *= beta
+            r_y += r
         else:
             y, r_y = x, r
         f_y, g_y = value_gradient(y, r_y)
         slack = 8 * eps * abs(f_y)
+        r_new = r_free
+        if prox is None:
+            raw(g_y, out=r_new)
+            r_new *= -t
+            r_new += r_y
         n_trials = 0
         while True:
             n_trials += 1
             x_new = y - t * g_y
             if prox is not None:
                 x_new = prox(x_new, t)
+                raw(x_new, out=r_new)
             d = x_new - y
-            r_new = raw(x_new)
             f_new = value(x_new, r_new)
             model = f_y + float(g_y @ d) + float(d @ d) / (2.0 * t)
             if f_new <= model + slack or n_trials == _MAX_BACKTRACK:
                 break
             t *= _SHRINK
+            if prox is None:  # raw(y - t g / 2) = (raw(y) + raw(y - t g)) / 2
+                r_new += r_y
+                r_new *= _SHRINK
         if f_new > model + slack:
             message = "the line search found no step that decreases the objective"
             break
@@ -123,12 +142,17 @@ def minimize_gd(
         F_new = f_new + h(x_new)
         accepted = F_new <= F + slack or y is x
         if accepted:
-            x_prev, r_prev = x, r
-            x, r, F = x_new, r_new, F_new
+            x_prev, x = x, x_new
+            # rotate: the old r becomes r_prev; r_y (held in r_prev) is free
+            r_prev, r, r_free = r, r_new, r_prev
+            F = F_new
             theta = theta_next
+            if n_iter % _REFRESH_EVERY == 0:
+                raw(x, out=r)
+                F = value(x, r) + h(x)
         else:
             # Momentum made things worse: restart from x_k without it.
-            x_prev, r_prev, theta = x, r, 1.0
+            x_prev, theta = None, 1.0
         if n_trials == 1:
             t *= _GROW
         history.append(F)
