@@ -43,6 +43,20 @@ def _restore_on_error(estimator):
         raise
 
 
+def _reject_datetimes(X):
+    """Raise a ValueError for datetime or timedelta features.
+
+    ``validate_data`` would silently turn them into numbers of nanoseconds.
+    """
+    dtypes = getattr(X, "dtypes", None)  # pandas DataFrame
+    dtypes = [getattr(X, "dtype", None)] if dtypes is None else list(dtypes)
+    if any(getattr(dtype, "kind", None) in ("M", "m") for dtype in dtypes):
+        raise ValueError(
+            "X has datetime or timedelta features, which are not numeric; "
+            "convert them to numbers (for example elapsed seconds) first."
+        )
+
+
 class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     """Softmax (multinomial logistic) regression.
 
@@ -73,15 +87,24 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     l1_ratio : float, default=0.0
         Elastic-net mixing in ``[0, 1]``: 0 is a pure L2 penalty, 1 a pure L1
         penalty (sparse coefficients).
-    solver : {'gd'}, default='gd'
-        Optimisation algorithm. ``'gd'`` is full-batch accelerated proximal
-        gradient descent with a backtracking step size and adaptive restart; it
-        handles every penalty exactly.
+    solver : {'gd', 'lbfgs', 'newton-cg'}, default='gd'
+        Optimisation algorithm, all full-batch:
+
+        - ``'gd'``: accelerated proximal gradient descent with a backtracking
+          step size and adaptive restart; handles every penalty exactly.
+        - ``'lbfgs'``: scipy's L-BFGS-B quasi-Newton method; L2 only. Its line
+          search compares objective values, which stop resolving decreases
+          once the gradient is near ``1e-9`` (float64) or ``1e-5`` (float32):
+          below that it stops with a ``ConvergenceWarning``; ``'gd'`` and
+          ``'newton-cg'`` go further.
+        - ``'newton-cg'``: truncated Newton, with Hessian-vector products
+          through the softmax Jacobian; L2 only.
     max_iter : int, default=1000
         Maximum number of iterations of the solver.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the (proximal) gradient of the
-        objective is at most `tol`.
+        objective at the fitted coefficients is at most `tol`; only then is
+        `converged_` True.
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept per class.
     class_weight : dict or 'balanced', default=None
@@ -209,6 +232,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 "penalties, or set l1_ratio=0."
             )
         with _restore_on_error(self):
+            _reject_datetimes(X)
             X, y = validate_data(
                 self,
                 X,
@@ -243,7 +267,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 penalty=ElasticNet(self.alpha, self.l1_ratio),
             )
             result = self._solve(loss, self._initial_coef(loss, classes))
-        warn_if_not_converged(result, self.solver, self.tol, self.max_iter)
+            # Inside the guard: a warning turned into an error restores the model.
+            warn_if_not_converged(result, self.solver, self.tol, self.max_iter)
         W, b = loss.unpack(result.x)
         self.classes_ = classes
         self.coef_ = W.copy()
@@ -296,6 +321,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         """Full logits of shape (n_samples, n_classes), the source of every output."""
         check_is_fitted(self)
+        _reject_datetimes(X)
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
         )

@@ -27,8 +27,9 @@ recomputed exactly every few iterations so those errors cannot accumulate.
 Three ``raw``-sized arrays are allocated once and rotated. The solver never sees
 the data: only these callables.
 
-It stops when the largest entry of the gradient mapping at ``y`` (the gradient
-itself when ``h = 0``) is at most ``tol``.
+It stops when the largest entry of the gradient mapping (the gradient itself
+when ``h = 0``) is at most ``tol`` at ``y`` and then also at ``x_new``, the
+point returned; the second check costs one more gradient, at the end only.
 """
 
 import math
@@ -180,7 +181,10 @@ def minimize_gd(
             t *= _GROW
         history.append(F)
         if accepted and grad_norm <= tol:
-            converged, message = True, "converged"
+            # Optimal enough at y; confirm at the point returned, x_new.
+            grad_norm = _optimality(x, value_gradient(x, r)[1], prox, step)
+            if grad_norm <= tol:
+                converged, message = True, "converged"
         if callback is not None and callback(n_iter, F, grad_norm, t):
             message = "stopped by callback"
             break
