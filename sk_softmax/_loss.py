@@ -58,6 +58,10 @@ from scipy.special import expit
 
 from sk_softmax._penalty import ElasticNet
 
+# Logits bounded by this in absolute value need no shift before ``exp``: the
+# exponentials of K of them neither overflow nor underflow.
+_SAFE_EXP = {np.float64: 600.0, np.float32: 40.0}
+
 
 class LinearSoftmaxLoss:
     """Weighted softmax cross-entropy of a linear model plus its penalty.
@@ -124,6 +128,23 @@ class LinearSoftmaxLoss:
         self.n_dof = k * (n_features + int(self.fit_intercept))
         self.raw_shape = (k, n_samples)
         self._buffers = {}
+        if sp.issparse(X):
+            row_sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+        else:
+            row_sq = np.einsum("ij,ij->i", X, X)
+        self._row_sq = row_sq
+        self._max_row_norm = float(np.sqrt(row_sq.max())) if n_samples else 0.0
+        # The constant part of the gradient, diag(w) Y: per-class weighted sums
+        # of X (k, d) and of w (k,), for the free classes.
+        targets = sp.csr_matrix(
+            (weights, (y, np.arange(n_samples))), shape=(self.n_classes, n_samples)
+        )[self.n_classes - k :]
+        target_X = targets @ X
+        self._target_X = np.asarray(
+            target_X.toarray() if sp.issparse(target_X) else target_X,
+            dtype=self.dtype,
+        )
+        self._target_b = np.asarray(targets.sum(axis=1), dtype=self.dtype).ravel()
 
     def _buffer(self, name, shape):
         """Return a work array, allocated on first use and reused afterwards."""
@@ -154,12 +175,7 @@ class LinearSoftmaxLoss:
         The softmax Jacobian's eigenvalues are at most 1/2, so the Hessian is
         bounded by ``1/2 * sum_i w_i (||x_i||^2 + fit_intercept) + l2``.
         """
-        X = self.X
-        if sp.issparse(X):
-            sq_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-        else:
-            sq_norms = np.einsum("ij,ij->i", X, X)
-        bound = 0.5 * (float(self._w64 @ sq_norms) + self.fit_intercept)
+        bound = 0.5 * (float(self._w64 @ self._row_sq) + self.fit_intercept)
         bound += self.penalty.l2
         return 1.0 / bound if bound > 0 else 1.0
 
@@ -200,11 +216,21 @@ class LinearSoftmaxLoss:
             out += b[:, None]
         return out
 
-    def _cross_entropy(self, raw):
-        """Weighted cross-entropy; leaves ``exp(Z - max)`` in the buffer 'P'.
+    def _logit_bound(self, coef):
+        """Upper bound on ``|Z|``: ``max_k ||W_k|| max_i ||x_i|| + max |b|``."""
+        W, b = self.unpack(coef)
+        bound = float(np.sqrt(np.max(np.einsum("kj,kj->k", W, W))))
+        bound *= self._max_row_norm
+        return bound + (float(np.max(np.abs(b))) if b is not None else 0.0)
 
+    def _cross_entropy(self, raw, coef):
+        """Weighted cross-entropy; leaves ``exp(Z - shift)`` in the buffer 'P'.
+
+        The shift is the per-sample maximum logit, except when a bound on
+        ``|Z|`` from the coefficients shows that no exponential can overflow or
+        underflow: then it is 0, which saves two passes over the logits.
         Returns the loss and, for ``K >= 3``, the per-sample normaliser
-        ``sum_k exp(Z_k - max)``.
+        ``sum_k exp(Z_k - shift)``.
         """
         if self.binary:
             z = raw[0]
@@ -212,46 +238,64 @@ class LinearSoftmaxLoss:
             terms -= self._y1 * z
             return float(self._w64 @ terms), None
         P = self._buffer("P", self.raw_shape)
-        m = self._buffer("max", self.raw_shape[1:])
         norm = self._buffer("norm", self.raw_shape[1:])
-        np.max(raw, axis=0, out=m)
-        np.subtract(raw, m, out=P)
-        z_y = np.take(P, self._flat_y)
-        np.exp(P, out=P)
+        if self._logit_bound(coef) <= _SAFE_EXP[self.dtype.type]:
+            z_y = np.take(raw, self._flat_y)
+            np.exp(raw, out=P)
+        else:
+            m = self._buffer("max", self.raw_shape[1:])
+            np.max(raw, axis=0, out=m)
+            np.subtract(raw, m, out=P)
+            z_y = np.take(P, self._flat_y)
+            np.exp(P, out=P)
         np.sum(P, axis=0, out=norm)
         terms = np.log(norm)
         terms -= z_y
         return float(self._w64 @ terms), norm
 
-    def _logit_gradient(self, raw, out):
-        """Loss and ``G = diag(w) (P - Y)`` (class-major, free classes) in ``out``."""
-        loss, norm = self._cross_entropy(raw)
+    def _logit_gradient(self, raw, coef, out):
+        """Loss and ``diag(w) P`` (class-major, free classes) in ``out``.
+
+        The gradient's other part, ``-diag(w) Y``, is constant: :meth:`_pack`
+        subtracts its products with ``X`` and ``1``, precomputed once.
+        """
+        loss, norm = self._cross_entropy(raw, coef)
         if self.binary:
             expit(raw[0], out=out[0])
-            out -= self._y1
+            out *= self.weights
         else:
-            P = self._buffers["P"]
             scale = self._buffer("scale", norm.shape)
             np.divide(self.weights, norm, out=scale)
-            np.multiply(P, scale, out=out)
-            out.reshape(-1)[self._flat_y] -= self.weights
-            return loss
-        out *= self.weights
+            np.multiply(self._buffers["P"], scale, out=out)
         return loss
 
-    def _pack(self, G, W):
-        """Flat gradient ``[G @ X + l2 W, sum(G)]`` from class-major ``G``."""
+    def _pack(self, G, W, targets=False):
+        """Flat ``[G @ X + l2 W, sum(G)]`` from class-major ``G`` (n, k).
+
+        With ``targets``, ``G`` holds ``diag(w) P`` and the constant
+        ``diag(w) Y`` part is subtracted: the gradient.
+        """
         grad = np.empty(self.n_dof, dtype=self.dtype)
         gW, gb = self.unpack(grad)
         if sp.issparse(self.X):
             gW[...] = (self.X.T @ G.T).T
         else:
             np.matmul(G, self.X, out=gW)
+        if targets:
+            gW -= self._target_X
         if self.penalty.l2:
             gW += self.penalty.l2 * W
         if gb is not None:
             np.sum(G, axis=1, out=gb)
+            if targets:
+                gb -= self._target_b
         return grad
+
+    def _raw_or(self, coef, raw):
+        """``raw`` if given, else ``raw(coef)`` computed into a reused buffer."""
+        if raw is not None:
+            return raw
+        return self.raw(coef, out=self._buffer("raw", self.raw_shape))
 
     def value(self, coef, raw=None):
         """Smooth objective: cross-entropy plus ``l2/2 ||W||^2``.
@@ -267,8 +311,7 @@ class LinearSoftmaxLoss:
         -------
         value : float
         """
-        raw = self.raw(coef) if raw is None else raw
-        loss, _ = self._cross_entropy(raw)
+        loss, _ = self._cross_entropy(self._raw_or(coef, raw), coef)
         return loss + self.penalty.smooth_value(self.unpack(coef)[0])
 
     def value_gradient(self, coef, raw=None):
@@ -286,11 +329,10 @@ class LinearSoftmaxLoss:
         value : float
         gradient : ndarray of shape (n_dof,)
         """
-        raw = self.raw(coef) if raw is None else raw
         G = self._buffer("P", self.raw_shape)  # computed in place
-        loss = self._logit_gradient(raw, G)
+        loss = self._logit_gradient(self._raw_or(coef, raw), coef, G)
         W = self.unpack(coef)[0]
-        return loss + self.penalty.smooth_value(W), self._pack(G, W)
+        return loss + self.penalty.smooth_value(W), self._pack(G, W, targets=True)
 
     def gradient_hessian_product(self, coef, raw=None):
         """Objective, gradient and a Hessian-vector product function at ``coef``.
@@ -314,14 +356,14 @@ class LinearSoftmaxLoss:
             ``hessp(v)`` returns the Hessian of the smooth objective times the
             flat direction ``v`` of shape (n_dof,).
         """
-        raw = self.raw(coef) if raw is None else raw
+        raw = self._raw_or(coef, raw)
         G = self._buffer("work", self.raw_shape)
-        loss = self._logit_gradient(raw, G)
+        loss = self._logit_gradient(raw, coef, G)
         W = self.unpack(coef)[0]
         value = loss + self.penalty.smooth_value(W)
-        grad = self._pack(G, W)
+        grad = self._pack(G, W, targets=True)
         if self.binary:
-            # Hessian weights w * p (1 - p), from G = w (p - y).
+            # Hessian weights w * p (1 - p).
             p = expit(raw[0])
             h = p * (1 - p)
             h *= self.weights

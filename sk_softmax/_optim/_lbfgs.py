@@ -16,7 +16,7 @@ from sk_softmax._optim._threads import single_threaded_scipy_blas
 
 
 def minimize_lbfgs(
-    value_gradient, x0, *, tol=1e-4, max_iter=100, memory=20, callback=None
+    value_gradient, x0, *, tol=1e-4, max_iter=100, memory=10, callback=None
 ):
     """Minimise a smooth ``f`` by L-BFGS-B.
 
@@ -30,7 +30,7 @@ def minimize_lbfgs(
         Stop when the gradient's largest absolute entry is at most `tol`.
     max_iter : int, default=100
         Maximum number of iterations.
-    memory : int, default=20
+    memory : int, default=10
         Number of correction pairs kept (scipy's ``maxcor``).
     callback : callable, default=None
         Called as ``callback(n_iter, fun, grad_norm, step)`` after each
