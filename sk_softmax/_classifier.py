@@ -279,7 +279,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _initial_coef(self, loss, classes):
-        """Zeros, or the previous solution when warm-starting a compatible model."""
+        """Return the start point: the previous solution or the intercept-only one.
+
+        The previous solution is used when warm-starting a compatible model;
+        otherwise the weights are zero and the intercept is its optimum.
+        """
         previous = getattr(self, "coef_", None)
         if (
             self.warm_start
@@ -288,7 +292,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             and previous.shape == (loss.n_free_classes, loss.X.shape[1])
         ):
             return loss.pack(previous, self.intercept_)
-        return loss.pack(np.zeros((loss.n_free_classes, loss.X.shape[1])))
+        return loss.intercept_only_coef()
 
     def _solve(self, loss, coef0):
         """Run the chosen solver on the loss; return its OptimizeResult."""

@@ -145,6 +145,7 @@ class LinearSoftmaxLoss:
             dtype=self.dtype,
         )
         self._target_b = np.asarray(targets.sum(axis=1), dtype=self.dtype).ravel()
+        self._class_totals = np.bincount(y, weights=weights, minlength=self.n_classes)
 
     def _buffer(self, name, shape):
         """Return a work array, allocated on first use and reused afterwards."""
@@ -167,6 +168,24 @@ class LinearSoftmaxLoss:
         W_view[...] = W
         if b_view is not None and b is not None:
             b_view[...] = b
+        return coef
+
+    def intercept_only_coef(self):
+        """Minimiser of the objective over the intercept alone, with ``W = 0``.
+
+        With zero weights the probabilities are ``softmax(b)`` for every sample,
+        and the weighted cross-entropy is smallest at ``softmax(b) = pi``, the
+        weighted class frequencies: ``b = log(pi)`` up to a constant (centred
+        here), or ``log(pi_1 / pi_0)`` for two classes. Classes without weight
+        get the log of a tiny frequency instead of ``-inf``. Without an
+        intercept this is simply zero.
+        """
+        coef = np.zeros(self.n_dof, dtype=self.dtype)
+        b = self.unpack(coef)[1]
+        if b is not None:
+            pi = np.maximum(self._class_totals, 1e-12)
+            log_pi = np.log(pi / pi.sum())
+            b[...] = log_pi[1:] - log_pi[0] if self.binary else log_pi - log_pi.mean()
         return coef
 
     def initial_step(self):
