@@ -73,7 +73,9 @@ class Contender:
 
 def _ours(solver):
     def make(max_iter, alpha, n):
-        return SoftmaxClassifier(solver=solver, alpha=alpha, tol=0, max_iter=max_iter)
+        return SoftmaxClassifier(
+            solver=solver, alpha=alpha, tol=0, max_iter=max_iter, random_state=0
+        )
 
     return make
 
@@ -87,13 +89,19 @@ def _logistic(solver):
     return make
 
 
+# LogisticRegression solvers whose work runs partly on scipy's own BLAS (L-BFGS-B,
+# scipy.linalg): they are also timed with that pool held to one thread.
+_SCIPY_BLAS_SOLVERS = ("lbfgs", "newton-cholesky")
+
+
 def contenders():
-    out = [Contender(s, _ours(s)) for s in ("gd", "lbfgs", "newton-cg")]
+    out = [Contender("auto (default)", _ours("auto"))]
+    out += [Contender(s, _ours(s)) for s in ("gd", "lbfgs", "newton-cg")]
     for solver in ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"):
         out.append(Contender(f"LR {solver}", _logistic(solver)))
-        out.append(
-            Contender(f"LR {solver} (scipy BLAS 1 thread)", _logistic(solver), True)
-        )
+        if solver in _SCIPY_BLAS_SOLVERS:
+            name = f"LR {solver} (scipy BLAS 1 thread)"
+            out.append(Contender(name, _logistic(solver), True))
     return out
 
 
@@ -164,7 +172,9 @@ def peak_memory_mb(contender, k, data, alpha):
 def reference_optimum(data, alpha):
     X, _, y, _ = data["split"]
     X64 = X.astype(np.float64)
-    model = SoftmaxClassifier(solver="newton-cg", alpha=alpha, tol=1e-10, max_iter=500)
+    model = SoftmaxClassifier(
+        solver="newton-cg", alpha=alpha, tol=1e-9, max_iter=100, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X64, y)
@@ -222,6 +232,7 @@ def bench_workload(name, args):
     print(f"\n## {name}: {X.shape[0]} x {X.shape[1]} {X.dtype}, {K} classes", end="")
     print(", sparse CSR" if sp.issparse(X) else "", flush=True)
     F_star = reference_optimum(data, alpha)
+    print(f"reference F* = {F_star!r}", flush=True)
     rows = []
     for contender in contenders():
         if args.solvers and contender.name not in args.solvers:

@@ -5,7 +5,9 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -23,6 +25,16 @@ from sk_softmax.utils._sklearn_compat import Interval, StrOptions, _fit_context
 
 # Solvers that need a smooth objective: no L1 term.
 _SMOOTH_SOLVERS = ("lbfgs", "newton-cg")
+# newton-cg takes its Hessian-vector products on a random subsample of
+# _ROWS_PER_DOF * n_dof rows when the data have at least _SUBSAMPLE_FACTOR times
+# as many; the gradient is always exact.
+_ROWS_PER_DOF = 20
+_SUBSAMPLE_FACTOR = 4
+
+
+def _rows_for(loss):
+    """Size of newton-cg's Hessian subsample for this loss."""
+    return _ROWS_PER_DOF * loss.n_dof
 
 
 @contextlib.contextmanager
@@ -87,9 +99,14 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     l1_ratio : float, default=0.0
         Elastic-net mixing in ``[0, 1]``: 0 is a pure L2 penalty, 1 a pure L1
         penalty (sparse coefficients).
-    solver : {'gd', 'lbfgs', 'newton-cg'}, default='gd'
+    solver : {'auto', 'gd', 'lbfgs', 'newton-cg'}, default='auto'
         Optimisation algorithm, all full-batch:
 
+        - ``'auto'``: the fastest to a tight optimum in the package's benchmark
+          (``benchmarks/RESULTS.md``): ``'gd'`` when ``l1_ratio > 0``;
+          ``'newton-cg'`` for sparse data or when ``n_samples`` is at least
+          80 times the number of coefficients (its subsampled Hessian then
+          applies); ``'lbfgs'`` otherwise.
         - ``'gd'``: accelerated proximal gradient descent with a backtracking
           step size and adaptive restart; handles every penalty exactly.
         - ``'lbfgs'``: scipy's L-BFGS-B quasi-Newton method; L2 only. Its line
@@ -98,7 +115,10 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
           below that it stops with a ``ConvergenceWarning``; ``'gd'`` and
           ``'newton-cg'`` go further.
         - ``'newton-cg'``: truncated Newton, with Hessian-vector products
-          through the softmax Jacobian; L2 only.
+          through the softmax Jacobian; L2 only. When ``n_samples`` is at least
+          80 times the number of coefficients, the products use a random
+          subsample of 20 rows per coefficient (drawn from `random_state`); the
+          gradient, and so the optimum and the stopping test, stay exact.
     max_iter : int, default=1000
         Maximum number of iterations of the solver.
     tol : float, default=1e-4
@@ -115,8 +135,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         Start from the previous solution when refitting on data with the same
         classes and features.
     random_state : int, RandomState instance or None, default=None
-        Seed for the solvers that draw random numbers. ``'gd'`` is deterministic
-        and ignores it.
+        Seed of ``'newton-cg'``'s Hessian subsample (see `solver`); pass an int
+        for reproducible fits. ``'gd'`` and ``'lbfgs'`` are deterministic.
     verbose : int, default=0
         Print one line per iteration when positive.
 
@@ -166,7 +186,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "solver": [StrOptions({"gd", "lbfgs", "newton-cg"})],
+        "solver": [StrOptions({"auto", "gd", "lbfgs", "newton-cg"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
@@ -181,7 +201,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         *,
         alpha=1e-4,
         l1_ratio=0.0,
-        solver="gd",
+        solver="auto",
         max_iter=1000,
         tol=1e-4,
         fit_intercept=True,
@@ -266,9 +286,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 fit_intercept=self.fit_intercept,
                 penalty=ElasticNet(self.alpha, self.l1_ratio),
             )
-            result = self._solve(loss, self._initial_coef(loss, classes))
+            solver, result = self._solve(loss, self._initial_coef(loss, classes))
             # Inside the guard: a warning turned into an error restores the model.
-            warn_if_not_converged(result, self.solver, self.tol, self.max_iter)
+            warn_if_not_converged(result, solver, self.tol, self.max_iter)
         W, b = loss.unpack(result.x)
         self.classes_ = classes
         self.coef_ = W.copy()
@@ -294,18 +314,36 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             return loss.pack(previous, self.intercept_)
         return loss.intercept_only_coef()
 
+    def _resolve_solver(self, loss):
+        """Return the solver to run: `solver`, or the one ``'auto'`` picks."""
+        if self.solver != "auto":
+            return self.solver
+        if loss.penalty.l1 > 0:
+            return "gd"
+        n_samples = loss.raw_shape[1]
+        if sp.issparse(loss.X) or n_samples >= _SUBSAMPLE_FACTOR * _rows_for(loss):
+            return "newton-cg"
+        return "lbfgs"
+
     def _solve(self, loss, coef0):
         """Run the chosen solver on the loss; return its OptimizeResult."""
-        callback = self._print_iteration if self.verbose else None
+        solver = self._resolve_solver(loss)
+        callback = self._print_iteration(solver) if self.verbose else None
         common = {"tol": self.tol, "max_iter": self.max_iter, "callback": callback}
-        if self.solver == "lbfgs":
-            return minimize_lbfgs(loss.value_gradient, coef0, **common)
-        if self.solver == "newton-cg":
-            return minimize_newton_cg(
+        if solver == "lbfgs":
+            return solver, minimize_lbfgs(loss.value_gradient, coef0, **common)
+        if solver == "newton-cg":
+            n_rows = _rows_for(loss)
+            if loss.raw_shape[1] >= _SUBSAMPLE_FACTOR * n_rows:
+                rng = check_random_state(self.random_state)
+                loss.subsample_hessian(
+                    rng.choice(loss.raw_shape[1], size=n_rows, replace=False)
+                )
+            return solver, minimize_newton_cg(
                 loss.gradient_hessian_product, loss.value, loss.raw, coef0, **common
             )
         has_l1 = loss.penalty.l1 > 0
-        return minimize_gd(
+        return solver, minimize_gd(
             loss.value_gradient,
             loss.value,
             loss.raw,
@@ -316,11 +354,14 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             **common,
         )
 
-    def _print_iteration(self, n_iter, fun, grad_norm, step):
-        print(
-            f"[{self.solver}] iteration {n_iter}: objective={fun:.8g} "
-            f"gradient={grad_norm:.3g} step={step:.3g}"
-        )
+    def _print_iteration(self, solver):
+        def callback(n_iter, fun, grad_norm, step):
+            print(
+                f"[{solver}] iteration {n_iter}: objective={fun:.8g} "
+                f"gradient={grad_norm:.3g} step={step:.3g}"
+            )
+
+        return callback
 
     def _logits(self, X):
         """Full logits of shape (n_samples, n_classes), the source of every output."""

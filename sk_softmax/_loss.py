@@ -128,6 +128,7 @@ class LinearSoftmaxLoss:
         self.n_dof = k * (n_features + int(self.fit_intercept))
         self.raw_shape = (k, n_samples)
         self._buffers = {}
+        self._hessian_rows = None
         if sp.issparse(X):
             row_sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
         else:
@@ -224,13 +225,17 @@ class LinearSoftmaxLoss:
         -------
         raw : ndarray of shape (k, n_samples)
         """
-        W, b = self.unpack(np.asarray(coef, dtype=self.dtype))
         if out is None:
             out = np.empty(self.raw_shape, dtype=self.dtype)
-        if sp.issparse(self.X):
-            out[...] = (self.X @ W.T).T
+        return self._linear(self.X, coef, out)
+
+    def _linear(self, X, coef, out):
+        """Write ``(X @ W.T + b).T`` into ``out`` (k, len(X))."""
+        W, b = self.unpack(np.asarray(coef, dtype=self.dtype))
+        if sp.issparse(X):
+            out[...] = (X @ W.T).T
         else:
-            np.matmul(W, self.X.T, out=out)
+            np.matmul(W, X.T, out=out)
         if b is not None:
             out += b[:, None]
         return out
@@ -288,18 +293,20 @@ class LinearSoftmaxLoss:
             np.multiply(self._buffers["P"], scale, out=out)
         return loss
 
-    def _pack(self, G, W, targets=False):
-        """Flat ``[G @ X + l2 W, sum(G)]`` from class-major ``G`` (n, k).
+    def _pack(self, G, W, targets=False, X=None):
+        """Flat ``[G @ X + l2 W, sum(G)]`` from class-major ``G`` (k, n).
 
         With ``targets``, ``G`` holds ``diag(w) P`` and the constant
-        ``diag(w) Y`` part is subtracted: the gradient.
+        ``diag(w) Y`` part is subtracted: the gradient. ``X`` defaults to the
+        training data.
         """
+        X = self.X if X is None else X
         grad = np.empty(self.n_dof, dtype=self.dtype)
         gW, gb = self.unpack(grad)
-        if sp.issparse(self.X):
-            gW[...] = (self.X.T @ G.T).T
+        if sp.issparse(X):
+            gW[...] = (X.T @ G.T).T
         else:
-            np.matmul(G, self.X, out=gW)
+            np.matmul(G, X, out=gW)
         if targets:
             gW -= self._target_X
         if self.penalty.l2:
@@ -309,6 +316,31 @@ class LinearSoftmaxLoss:
             if targets:
                 gb -= self._target_b
         return grad
+
+    def subsample_hessian(self, rows):
+        """Compute Hessian-vector products on a subset of the samples only.
+
+        The gradient stays exact; :meth:`gradient_hessian_product` then returns
+        products with the Hessian of the rows ``rows`` (their weights
+        renormalised to sum to one), an unbiased estimate that costs
+        ``len(rows) / n_samples`` of a full product. ``None`` restores the full
+        Hessian.
+
+        Parameters
+        ----------
+        rows : ndarray of int or None
+            Indices of the samples to use.
+        """
+        if rows is None:
+            self._hessian_rows = None
+            return
+        rows = np.sort(np.asarray(rows))
+        weights = self._w64[rows]
+        self._hessian_rows = (
+            rows,
+            self.X[rows],
+            (weights / weights.sum()).astype(self.dtype),
+        )
 
     def _raw_or(self, coef, raw):
         """``raw`` if given, else ``raw(coef)`` computed into a reused buffer."""
@@ -381,24 +413,32 @@ class LinearSoftmaxLoss:
         W = self.unpack(coef)[0]
         value = loss + self.penalty.smooth_value(W)
         grad = self._pack(G, W, targets=True)
+        if self._hessian_rows is None:
+            X_h, weights = self.X, self.weights
+            work = G
+        else:
+            rows, X_h, weights = self._hessian_rows
+            work = self._buffer("work_rows", (self.n_free_classes, len(rows)))
         if self.binary:
             # Hessian weights w * p (1 - p).
-            p = expit(raw[0])
+            p = expit(raw[0] if X_h is self.X else raw[0, rows])
             h = p * (1 - p)
-            h *= self.weights
+            h *= weights
         else:
             P = self._buffers["P"]
-            P /= self._buffers["norm"]  # exp(Z - max) -> probabilities
+            P /= self._buffers["norm"]  # exp(Z - shift) -> probabilities
+            if X_h is not self.X:
+                P = P[:, rows]
 
         def hessp(v):
-            dZ = self.raw(v, out=G)
+            dZ = self._linear(X_h, v, out=work)
             if self.binary:
                 dZ *= h
             else:
                 inner = np.einsum("kn,kn->n", P, dZ)
                 dZ -= inner
                 dZ *= P
-                dZ *= self.weights
-            return self._pack(dZ, self.unpack(np.asarray(v, self.dtype))[0])
+                dZ *= weights
+            return self._pack(dZ, self.unpack(np.asarray(v, self.dtype))[0], X=X_h)
 
         return value, grad, hessp

@@ -447,3 +447,47 @@ def test_score_is_accuracy(kind):
     weights = np.where(predicted == y, 1.0, 3.0)
     expected = np.sum(weights * (predicted == y)) / weights.sum()
     assert model.score(X, y, sample_weight=weights) == pytest.approx(expected)
+
+
+def _solver_used(model, X, y, capsys):
+    model.set_params(verbose=1, max_iter=3, tol=0.0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    first = capsys.readouterr().out.splitlines()[0]
+    return re.match(r"\[([a-z-]+)\]", first).group(1)
+
+
+def test_auto_solver_follows_its_documented_rule(capsys):
+    rng = np.random.default_rng(0)
+    X, y = problem("multiclass")
+    auto = SoftmaxClassifier(solver="auto")
+    assert _solver_used(auto, X, y, capsys) == "lbfgs"  # few rows per coefficient
+    assert _solver_used(auto, sp.csr_matrix(X), y, capsys) == "newton-cg"  # sparse
+    auto_l1 = SoftmaxClassifier(solver="auto", l1_ratio=0.5, alpha=0.01)
+    assert _solver_used(auto_l1, X, y, capsys) == "gd"
+    # 80 rows per coefficient or more: newton-cg with a subsampled Hessian.
+    n_dof = 3 * (X.shape[1] + 1)
+    rows = rng.integers(0, len(y), size=80 * n_dof)
+    assert _solver_used(auto, X[rows], y[rows], capsys) == "newton-cg"
+    rows = rows[: 80 * n_dof - 1]
+    assert _solver_used(auto, X[rows], y[rows], capsys) == "lbfgs"
+
+
+def test_newton_cg_subsampled_hessian_reaches_the_exact_optimum():
+    rng = np.random.default_rng(1)
+    X, y = problem("multiclass")
+    rows = rng.integers(0, len(y), size=2000)  # 133 rows per coefficient
+    X, y = X[rows] + 0.3 * rng.normal(size=(2000, X.shape[1])), y[rows]
+    fits = [
+        SoftmaxClassifier(solver="newton-cg", alpha=1e-3, tol=1e-8, random_state=seed)
+        for seed in (0, 0, 1)
+    ]
+    for model in fits:
+        model.fit(X, y)
+        assert model.converged_
+    # Reproducible for a fixed random_state ...
+    assert_array_equal(fits[0].coef_, fits[1].coef_)
+    # ... and whatever the subsample, the gradient is exact: the same optimum.
+    exact = SoftmaxClassifier(solver="lbfgs", alpha=1e-3, tol=1e-8).fit(X, y)
+    for model in fits:
+        assert_allclose(model.predict_proba(X), exact.predict_proba(X), atol=1e-6)

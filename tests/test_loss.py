@@ -554,3 +554,38 @@ def test_loss_nonsmooth_value(n_classes, fit_intercept):
     assert make_loss(X, y, n_classes, None, fit_intercept, 0.0, False).nonsmooth_value(
         coef
     ) == pytest.approx(0.0, abs=0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_subsampled_hessian_is_the_hessian_of_the_rows(n_classes, sparse):
+    rng = np.random.default_rng(3)
+    n, d = 60, 5
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, n_classes, n)
+    sw = rng.uniform(0.5, 2.0, n)
+    rows = rng.choice(n, size=25, replace=False)
+    X_in = sp.csr_matrix(X) if sparse else X
+    penalty = ElasticNet(0.1)
+    loss = LinearSoftmaxLoss(X_in, y, n_classes, sample_weight=sw, penalty=penalty)
+    sub = LinearSoftmaxLoss(
+        X_in[np.sort(rows)],
+        y[np.sort(rows)],
+        n_classes,
+        sample_weight=sw[np.sort(rows)],
+        penalty=penalty,
+    )
+    coef = rng.normal(size=loss.n_dof)
+    v = rng.normal(size=loss.n_dof)
+    f_full, g_full, hessp_full = loss.gradient_hessian_product(coef)
+    full_hv = hessp_full(v)
+    loss.subsample_hessian(rows)
+    f, g, hessp = loss.gradient_hessian_product(coef)
+    # The value and gradient stay those of all the rows ...
+    assert f == f_full
+    assert_allclose(g, g_full, rtol=1e-12)
+    # ... while the products are those of the rows' own (renormalised) objective.
+    assert_allclose(hessp(v), sub.gradient_hessian_product(coef)[2](v), rtol=1e-10)
+    assert not np.allclose(hessp(v), full_hv)
+    loss.subsample_hessian(None)
+    assert_allclose(loss.gradient_hessian_product(coef)[2](v), full_hv, rtol=1e-12)

@@ -23,6 +23,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
 from sk_softmax import SoftmaxClassifier
+from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._penalty import ElasticNet
 
 pytestmark = pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
 
@@ -162,10 +164,35 @@ def test_binary_parameterisation_matches_logistic_regression(solver, name, C):
     softmax, logistic = fit_pair(X, y, C, solver)
     assert softmax.coef_.shape == (1, X.shape[1])
     assert softmax.intercept_.shape == (1,)
-    assert_same_coefficients(softmax, logistic)
+    # A gradient within TOL leaves the coefficients within
+    # sqrt(n_dof) * TOL / mu of the optimum, mu the objective's smallest
+    # curvature (twice that, for safety): on ill-conditioned problems that can
+    # exceed COEF_ATOL, which then no longer follows from the tolerance.
+    bound = 2 * np.sqrt(X.shape[1] + 1) * TOL / smallest_curvature(softmax, X, y, C)
+    atol = max(COEF_ATOL, bound)
+    assert_allclose(softmax.coef_, logistic.coef_, rtol=0, atol=atol)
+    assert_allclose(softmax.intercept_, logistic.intercept_, rtol=0, atol=atol)
     decision = softmax.decision_function(X)
     assert decision.shape == (X.shape[0],)
-    assert_allclose(decision, logistic.decision_function(X), rtol=1e-5, atol=1e-5)
+    x_norm = np.sqrt(np.max(np.sum(X**2, axis=1)) + 1)
+    assert_allclose(
+        decision,
+        logistic.decision_function(X),
+        rtol=1e-5,
+        atol=max(1e-5, atol * x_norm),
+    )
+
+
+def smallest_curvature(model, X, y, C):
+    """Smallest eigenvalue of the binary objective's Hessian at the model."""
+    classes, y_encoded = np.unique(y, return_inverse=True)
+    loss = LinearSoftmaxLoss(
+        X, y_encoded, len(classes), penalty=ElasticNet(1.0 / (C * len(y)))
+    )
+    coef = loss.pack(model.coef_, model.intercept_)
+    hessp = loss.gradient_hessian_product(coef)[2]
+    H = np.column_stack([hessp(e) for e in np.eye(loss.n_dof)])
+    return np.linalg.eigvalsh((H + H.T) / 2).min()
 
 
 def _weights(kind, y):
