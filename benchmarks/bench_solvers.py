@@ -13,8 +13,9 @@ Usage::
     python benchmarks/bench_solvers.py --workloads W1 W2 --repeats 5
     python benchmarks/bench_solvers.py --scale 0.1     # smaller data, smoke run
 
-Results go to ``benchmarks/results/solvers.json`` and, with ``--write``, into
-``benchmarks/RESULTS.md``.
+With ``--write``, each workload's results go to
+``benchmarks/results/solvers_<workload>.json`` and ``benchmarks/RESULTS.md`` is
+regenerated from all recorded workloads.
 """
 
 import argparse
@@ -335,21 +336,22 @@ def summary(result):
     return lines
 
 
-def to_markdown(results, env, command):
-    out = [f"Command: `{command}`", "", "Environment:", "", "```"]
-    out.append(json.dumps(env, indent=1))
-    out += ["```", ""]
+def to_markdown(results):
+    out = []
     for result in results:
         shape = "x".join(map(str, result["shape"]))
         out.append(
             f"### {result['workload']} ({shape}, {result['dtype']}, "
             f"{result['n_classes']} classes)"
         )
-        out += ["", HEADER]
+        out += ["", f"Command: `{result['command']}`", "", HEADER]
         out += [_format_row(r) for r in result["rows"]]
         out.append("")
         out += [f"- {line}" for line in summary(result)]
         out.append("")
+    if results:
+        out += ["Environment of the last run:", "", "```"]
+        out += [json.dumps(results[-1]["env"], indent=1), "```"]
     return "\n".join(out)
 
 
@@ -362,37 +364,49 @@ def main(argv=None):
     parser.add_argument(
         "--budget", type=float, default=60.0, help="give up above this many s/fit"
     )
-    parser.add_argument("--write", action="store_true", help="update RESULTS.md")
-    parser.add_argument("--output", default=str(HERE / "results" / "solvers.json"))
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="record each workload in results/ and regenerate RESULTS.md",
+    )
+    parser.add_argument("--output", default=None, help="also write all to this JSON")
     args = parser.parse_args(argv)
     env = environment()
     print(json.dumps(env, indent=1))
-    results = []
-    for name in args.workloads:
-        result = bench_workload(name, args)
-        results.append(result)
-        for line in summary(result):
-            print("-", line)
     command = "python benchmarks/bench_solvers.py " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(
-        json.dumps({"env": env, "command": command, "results": results}, indent=1)
-    )
-    markdown = to_markdown(results, env, command.strip())
+    results = []
+    for name in args.workloads:
+        result = bench_workload(name, args)
+        result["env"], result["command"] = env, command.strip()
+        results.append(result)
+        for line in summary(result):
+            print("-", line)
+        if args.write:
+            path = RESULTS_DIR / f"solvers_{name}.json"
+            path.write_text(json.dumps(result, indent=1))
+    if args.output:
+        Path(args.output).write_text(json.dumps(results, indent=1))
     if args.write:
-        _write_results(markdown)
+        write_results_md()
     return results
 
 
-def _write_results(markdown):
+RESULTS_DIR = HERE / "results"
+
+
+def write_results_md():
+    """Regenerate the solver section of RESULTS.md from results/solvers_*.json."""
+    recorded = {p.stem.split("_", 1)[1]: p for p in RESULTS_DIR.glob("solvers_*.json")}
+    results = [
+        json.loads(recorded[name].read_text()) for name in WORKLOADS if name in recorded
+    ]
     path = HERE / "RESULTS.md"
     start, end = "<!-- solvers:start -->", "<!-- solvers:end -->"
-    text = path.read_text() if path.exists() else f"{start}\n{end}\n"
-    head, rest = text.split(start)
+    head, rest = path.read_text().split(start)
     _, tail = rest.split(end)
-    path.write_text(f"{head}{start}\n{markdown}\n{end}{tail}")
+    path.write_text(f"{head}{start}\n{to_markdown(results)}\n{end}{tail}")
 
 
 if __name__ == "__main__":

@@ -137,8 +137,10 @@ class LinearSoftmaxLoss:
         self._max_row_norm = float(np.sqrt(row_sq.max())) if n_samples else 0.0
         # The constant part of the gradient, diag(w) Y: per-class weighted sums
         # of X (k, d) and of w (k,), for the free classes.
+        # (In the data's dtype: a float64 sparse factor would upcast a copy of X.)
         targets = sp.csr_matrix(
-            (weights, (y, np.arange(n_samples))), shape=(self.n_classes, n_samples)
+            (self.weights, (y, np.arange(n_samples))),
+            shape=(self.n_classes, n_samples),
         )[self.n_classes - k :]
         target_X = targets @ X
         self._target_X = np.asarray(
