@@ -136,8 +136,10 @@ class LinearSoftmaxLoss:
         self._row_sq = row_sq
         self._max_row_norm = float(np.sqrt(row_sq.max())) if n_samples else 0.0
         # The constant part of the gradient, diag(w) Y: per-class weighted sums
-        # of X (k, d) and of w (k,), for the free classes.
-        # (In the data's dtype: a float64 sparse factor would upcast a copy of X.)
+        # of w (k,) and of X (k, d), for the free classes. (The latter in the
+        # data's dtype: a float64 sparse factor would upcast a copy of X.)
+        self._class_totals = np.bincount(y, weights=weights, minlength=self.n_classes)
+        self._target_b = self._class_totals[self.n_classes - k :].astype(self.dtype)
         targets = sp.csr_matrix(
             (self.weights, (y, np.arange(n_samples))),
             shape=(self.n_classes, n_samples),
@@ -147,8 +149,6 @@ class LinearSoftmaxLoss:
             target_X.toarray() if sp.issparse(target_X) else target_X,
             dtype=self.dtype,
         )
-        self._target_b = np.asarray(targets.sum(axis=1), dtype=self.dtype).ravel()
-        self._class_totals = np.bincount(y, weights=weights, minlength=self.n_classes)
 
     def _buffer(self, name, shape):
         """Return a work array, allocated on first use and reused afterwards."""
