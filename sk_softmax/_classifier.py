@@ -20,21 +20,16 @@ from sk_softmax._optim import (
 )
 from sk_softmax._penalty import ElasticNet
 from sk_softmax._softmax import log_softmax, softmax
+from sk_softmax._subsample import (
+    ROWS_PER_DOF,
+    stratified_rows,
+    use_hessian_subsample,
+)
 from sk_softmax._weights import check_sample_weight, class_weight_vector
 from sk_softmax.utils._sklearn_compat import Interval, StrOptions, _fit_context
 
 # Solvers that need a smooth objective: no L1 term.
 _SMOOTH_SOLVERS = ("lbfgs", "newton-cg")
-# newton-cg takes its Hessian-vector products on a random subsample of
-# _ROWS_PER_DOF * n_dof rows when the data have at least _SUBSAMPLE_FACTOR times
-# as many; the gradient is always exact.
-_ROWS_PER_DOF = 20
-_SUBSAMPLE_FACTOR = 4
-
-
-def _rows_for(loss):
-    """Size of newton-cg's Hessian subsample for this loss."""
-    return _ROWS_PER_DOF * loss.n_dof
 
 
 @contextlib.contextmanager
@@ -286,7 +281,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 fit_intercept=self.fit_intercept,
                 penalty=ElasticNet(self.alpha, self.l1_ratio),
             )
-            solver, result = self._solve(loss, self._initial_coef(loss, classes))
+            coef0 = self._initial_coef(loss, classes)
+            solver, result = self._solve(loss, coef0, y_encoded)
             # Inside the guard: a warning turned into an error restores the model.
             warn_if_not_converged(result, solver, self.tol, self.max_iter)
         W, b = loss.unpack(result.x)
@@ -321,23 +317,31 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if loss.penalty.l1 > 0:
             return "gd"
         n_samples = loss.raw_shape[1]
-        if sp.issparse(loss.X) or n_samples >= _SUBSAMPLE_FACTOR * _rows_for(loss):
+        if sp.issparse(loss.X) or use_hessian_subsample(n_samples, loss.n_dof):
             return "newton-cg"
         return "lbfgs"
 
-    def _solve(self, loss, coef0):
-        """Run the chosen solver on the loss; return its OptimizeResult."""
+    def _solve(self, loss, coef0, y):
+        """Run the chosen solver on the loss; return its name and result.
+
+        ``y`` holds the encoded labels, for newton-cg's stratified Hessian
+        subsample.
+        """
         solver = self._resolve_solver(loss)
         callback = self._print_iteration(solver) if self.verbose else None
         common = {"tol": self.tol, "max_iter": self.max_iter, "callback": callback}
         if solver == "lbfgs":
             return solver, minimize_lbfgs(loss.value_gradient, coef0, **common)
         if solver == "newton-cg":
-            n_rows = _rows_for(loss)
-            if loss.raw_shape[1] >= _SUBSAMPLE_FACTOR * n_rows:
-                rng = check_random_state(self.random_state)
+            if use_hessian_subsample(len(y), loss.n_dof):
+                n_coef = loss.X.shape[1] + loss.fit_intercept  # per class
                 loss.subsample_hessian(
-                    rng.choice(loss.raw_shape[1], size=n_rows, replace=False)
+                    *stratified_rows(
+                        y,
+                        ROWS_PER_DOF * loss.n_dof,
+                        min_per_class=ROWS_PER_DOF * n_coef,
+                        rng=check_random_state(self.random_state),
+                    )
                 )
             return solver, minimize_newton_cg(
                 loss.gradient_hessian_product, loss.value, loss.raw, coef0, **common

@@ -319,25 +319,28 @@ class LinearSoftmaxLoss:
                 gb -= self._target_b
         return grad
 
-    def subsample_hessian(self, rows):
+    def subsample_hessian(self, rows, scale=None):
         """Compute Hessian-vector products on a subset of the samples only.
 
         The gradient stays exact; :meth:`gradient_hessian_product` then returns
-        products with the Hessian of the rows ``rows`` (their weights
-        renormalised to sum to one), an unbiased estimate that costs
-        ``len(rows) / n_samples`` of a full product. ``None`` restores the full
-        Hessian.
+        products with the Hessian of the rows ``rows``, their weights multiplied
+        by ``scale`` and renormalised to sum to one: an estimate of the full
+        Hessian that costs ``len(rows) / n_samples`` of a full product.
+        ``None`` restores the full Hessian.
 
         Parameters
         ----------
         rows : ndarray of int or None
-            Indices of the samples to use.
+            Indices of the samples to use, sorted.
+        scale : ndarray of shape (len(rows),), default=None
+            Factors for the rows' weights (inverse sampling rates); ``None``
+            means ones.
         """
         if rows is None:
             self._hessian_rows = None
             return
-        rows = np.sort(np.asarray(rows))
-        weights = self._w64[rows]
+        rows = np.asarray(rows)
+        weights = self._w64[rows] * (1.0 if scale is None else scale)
         self._hessian_rows = (
             rows,
             self.X[rows],
