@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from sk_softmax._optim._result import OptimizeResult
+from sk_softmax._optim._result import OptimizeResult, max_abs
 
 _GROW = 2.0
 _SHRINK = 0.5
@@ -51,11 +51,9 @@ def _optimality(y, g, prox, step):
     not vanish merely because the line search made the current step tiny.
     Without a proximal term it is the gradient itself.
     """
-    if not g.size:
-        return 0.0
     if prox is None:
-        return float(np.max(np.abs(g)))
-    return float(np.max(np.abs(y - prox(y - step * g, step)))) / step
+        return max_abs(g)
+    return max_abs(y - prox(y - step * g, step)) / step
 
 
 def minimize_gd(

@@ -11,7 +11,7 @@ scipy's separate BLAS pool is held to one thread meanwhile (see ``_threads``).
 import numpy as np
 from scipy.optimize import minimize
 
-from sk_softmax._optim._result import OptimizeResult
+from sk_softmax._optim._result import OptimizeResult, max_abs
 from sk_softmax._optim._threads import single_threaded_scipy_blas
 
 
@@ -52,7 +52,7 @@ def minimize_lbfgs(
     def on_iteration(intermediate_result):
         history.append(float(intermediate_result.fun))
         if callback is not None and callback(
-            len(history), history[-1], _max_abs(fun.grad), np.nan
+            len(history), history[-1], max_abs(fun.grad), np.nan
         ):
             raise StopIteration  # scipy ends the run and returns its result
 
@@ -72,7 +72,7 @@ def minimize_lbfgs(
             options=options,
             callback=on_iteration,
         )
-    grad_norm = _max_abs(res.jac)
+    grad_norm = max_abs(res.jac)
     # scipy's status 0 also covers "the objective stopped decreasing" (ftol);
     # only a gradient within tol counts as converged here.
     converged = grad_norm <= tol
@@ -93,7 +93,3 @@ def minimize_lbfgs(
         history=history,
         message=message,
     )
-
-
-def _max_abs(a):
-    return float(np.max(np.abs(a))) if a.size else 0.0

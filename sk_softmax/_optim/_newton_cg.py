@@ -17,7 +17,7 @@ largest absolute entry is at most ``tol``.
 
 import numpy as np
 
-from sk_softmax._optim._result import OptimizeResult
+from sk_softmax._optim._result import OptimizeResult, max_abs
 
 _ARMIJO = 1e-4
 _MAX_BACKTRACK = 40
@@ -103,7 +103,7 @@ def minimize_newton_cg(
     n_iter = 0
     while True:
         f, g, hessp = gradient_hessp(x, r)
-        grad_norm = float(np.max(np.abs(g))) if g.size else 0.0
+        grad_norm = max_abs(g)
         if grad_norm <= tol:
             converged, message = True, "converged"
             break

@@ -39,6 +39,11 @@ class OptimizeResult:
     message: str = ""
 
 
+def max_abs(a):
+    """Largest absolute entry of `a` (0 when empty): the solvers' optimality measure."""
+    return float(np.max(np.abs(a))) if a.size else 0.0
+
+
 def warn_if_not_converged(result, solver, tol, max_iter):
     """Emit a :class:`~sklearn.exceptions.ConvergenceWarning` that says what to do.
 
