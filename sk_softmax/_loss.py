@@ -52,6 +52,8 @@ object; a Hessian-vector product costs two more products. float32 data are
 computed in float32 (scalar objective values are accumulated in float64).
 """
 
+from functools import cached_property
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
@@ -82,6 +84,12 @@ class LinearSoftmaxLoss:
     penalty : ElasticNet, default=None
         The penalty; ``None`` means no penalty. Only its smooth L2 part enters
         this object's values and gradients.
+    reuse : bool, default=True
+        Whether the object will evaluate many coefficient vectors, as a
+        full-batch solver does. Then quantities that depend on the data only
+        (the gradient's constant part, row norms) are computed once and
+        reused. ``False`` suits a one-off evaluation on a mini-batch: nothing
+        is precomputed.
 
     Attributes
     ----------
@@ -101,8 +109,10 @@ class LinearSoftmaxLoss:
         sample_weight=None,
         fit_intercept=True,
         penalty=None,
+        reuse=True,
     ):
         n_samples, n_features = X.shape
+        self.reuse = bool(reuse)
         self.X = X
         self.dtype = X.dtype
         self.n_classes = int(n_classes)
@@ -129,26 +139,40 @@ class LinearSoftmaxLoss:
         self.raw_shape = (k, n_samples)
         self._buffers = {}
         self._hessian_rows = None
-        if sp.issparse(X):
-            row_sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-        else:
-            row_sq = np.einsum("ij,ij->i", X, X)
-        self._row_sq = row_sq
-        self._max_row_norm = float(np.sqrt(row_sq.max())) if n_samples else 0.0
-        # The constant part of the gradient, diag(w) Y: per-class weighted sums
-        # of w (k,) and of X (k, d), for the free classes. (The latter in the
-        # data's dtype: a float64 sparse factor would upcast a copy of X.)
+        self._y = y
         self._class_totals = np.bincount(y, weights=weights, minlength=self.n_classes)
-        self._target_b = self._class_totals[self.n_classes - k :].astype(self.dtype)
+
+    @cached_property
+    def _row_sq(self):
+        """Squared norms of the rows of ``X``."""
+        if sp.issparse(self.X):
+            return np.asarray(self.X.multiply(self.X).sum(axis=1)).ravel()
+        return np.einsum("ij,ij->i", self.X, self.X)
+
+    @cached_property
+    def _max_row_norm(self):
+        return float(np.sqrt(self._row_sq.max())) if len(self._row_sq) else 0.0
+
+    @cached_property
+    def _targets(self):
+        """The gradient's constant part ``diag(w) Y``, reduced: ``(Y^T w X, Y^T w)``.
+
+        Per-class weighted sums of ``X`` (k, d) and of ``w`` (k,), for the free
+        classes; ``X``'s in the data's dtype (a float64 sparse factor would
+        upcast a copy of ``X``).
+        """
+        n_samples = len(self._y)
+        k = self.n_free_classes
         targets = sp.csr_matrix(
-            (self.weights, (y, np.arange(n_samples))),
+            (self.weights, (self._y, np.arange(n_samples))),
             shape=(self.n_classes, n_samples),
         )[self.n_classes - k :]
-        target_X = targets @ X
-        self._target_X = np.asarray(
+        target_X = targets @ self.X
+        target_X = np.asarray(
             target_X.toarray() if sp.issparse(target_X) else target_X,
             dtype=self.dtype,
         )
+        return target_X, self._class_totals[self.n_classes - k :].astype(self.dtype)
 
     def _buffer(self, name, shape):
         """Return a work array, allocated on first use and reused afterwards."""
@@ -202,9 +226,15 @@ class LinearSoftmaxLoss:
         return 1.0 / bound if bound > 0 else 1.0
 
     def prox(self, coef, step):
-        """Proximal step of the penalty's L1 part on the weights (not the intercept)."""
+        """Proximal step of the penalty's L1 part on the weights (not the intercept).
+
+        ``step`` is a float, or an array of shape (n_dof,) of per-coefficient
+        steps (a diagonal metric, as in Adam).
+        """
         out = np.array(coef, copy=True)
         W = self.unpack(out)[0]
+        if np.ndim(step):
+            step = self.unpack(np.asarray(step))[0]
         W[...] = self.penalty.prox(W, step)
         return out
 
@@ -265,7 +295,7 @@ class LinearSoftmaxLoss:
             return float(self._w64 @ terms), None
         P = self._buffer("P", self.raw_shape)
         norm = self._buffer("norm", self.raw_shape[1:])
-        if self._logit_bound(coef) <= _SAFE_EXP[self.dtype.type]:
+        if self.reuse and self._logit_bound(coef) <= _SAFE_EXP[self.dtype.type]:
             z_y = np.take(raw, self._flat_y)
             np.exp(raw, out=P)
         else:
@@ -282,17 +312,23 @@ class LinearSoftmaxLoss:
     def _logit_gradient(self, raw, coef, out):
         """Loss and ``diag(w) P`` (class-major, free classes) in ``out``.
 
-        The gradient's other part, ``-diag(w) Y``, is constant: :meth:`_pack`
-        subtracts its products with ``X`` and ``1``, precomputed once.
+        The gradient's other part, ``-diag(w) Y``, is constant. With `reuse`,
+        :meth:`_pack` subtracts its products with ``X`` and ``1``, precomputed
+        once; otherwise it is subtracted from ``out`` here, giving
+        ``diag(w) (P - Y)``.
         """
         loss, norm = self._cross_entropy(raw, coef)
         if self.binary:
             expit(raw[0], out=out[0])
             out *= self.weights
+            if not self.reuse:
+                out[0] -= self._y1 * self.weights
         else:
             scale = self._buffer("scale", norm.shape)
             np.divide(self.weights, norm, out=scale)
             np.multiply(self._buffers["P"], scale, out=out)
+            if not self.reuse:
+                out.reshape(-1)[self._flat_y] -= self.weights
         return loss
 
     def _pack(self, G, W, targets=False, X=None):
@@ -310,13 +346,13 @@ class LinearSoftmaxLoss:
         else:
             np.matmul(G, X, out=gW)
         if targets:
-            gW -= self._target_X
+            gW -= self._targets[0]
         if self.penalty.l2:
             gW += self.penalty.l2 * W
         if gb is not None:
             np.sum(G, axis=1, out=gb)
             if targets:
-                gb -= self._target_b
+                gb -= self._targets[1]
         return grad
 
     def subsample_hessian(self, rows, scale=None):
@@ -346,6 +382,58 @@ class LinearSoftmaxLoss:
             self.X[rows],
             (weights / weights.sum()).astype(self.dtype),
         )
+
+    def subset(self, rows):
+        """Return the same objective on the samples ``rows``, for one-off use.
+
+        The rows' weights are renormalised to sum to one, so the result's
+        value and gradient estimate this object's from a sample (a mini-batch
+        gradient). Nothing is precomputed (``reuse=False``).
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            Indices of the samples.
+
+        Returns
+        -------
+        loss : LinearSoftmaxLoss or None
+            ``None`` when the rows carry no weight.
+        """
+        weights = self._w64[rows]
+        if not weights.sum() > 0:
+            return None
+        return LinearSoftmaxLoss(
+            self.X[rows],
+            self._y[rows],
+            self.n_classes,
+            sample_weight=weights,
+            fit_intercept=self.fit_intercept,
+            penalty=self.penalty,
+            reuse=False,
+        )
+
+    def batch_value_gradient(self, coef, rows):
+        """Smooth objective and gradient on the mini-batch ``rows``.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_dof,)
+            Packed coefficients.
+        rows : ndarray of int
+            Indices of the samples in the batch.
+
+        Returns
+        -------
+        result : tuple of (float, ndarray of shape (n_dof,), float) or None
+            The value and gradient of :meth:`value_gradient` on the batch
+            (weights renormalised), and the batch's share of the total weight;
+            ``None`` when the batch carries no weight.
+        """
+        batch = self.subset(rows)
+        if batch is None:
+            return None
+        return (*batch.value_gradient(coef), float(self._w64[rows].sum()))
 
     def _raw_or(self, coef, raw):
         """``raw`` if given, else ``raw(coef)`` computed into a reused buffer."""
@@ -388,7 +476,8 @@ class LinearSoftmaxLoss:
         G = self._buffer("P", self.raw_shape)  # computed in place
         loss = self._logit_gradient(self._raw_or(coef, raw), coef, G)
         W = self.unpack(coef)[0]
-        return loss + self.penalty.smooth_value(W), self._pack(G, W, targets=True)
+        grad = self._pack(G, W, targets=self.reuse)
+        return loss + self.penalty.smooth_value(W), grad
 
     def gradient_hessian_product(self, coef, raw=None):
         """Objective, gradient and a Hessian-vector product function at ``coef``.
@@ -417,7 +506,7 @@ class LinearSoftmaxLoss:
         loss = self._logit_gradient(raw, coef, G)
         W = self.unpack(coef)[0]
         value = loss + self.penalty.smooth_value(W)
-        grad = self._pack(G, W, targets=True)
+        grad = self._pack(G, W, targets=self.reuse)
         if self._hessian_rows is None:
             X_h, weights = self.X, self.weights
             work = G
