@@ -98,7 +98,7 @@ def test_quadratic_converges_to_the_solution(step_scale):
         tol=tol,
         max_iter=5000,
         step=step_scale / problem.L,
-        callback=lambda n_iter, fun, grad_norm, step: steps.append(step),
+        callback=lambda n_iter, fun, grad_norm, step, x: steps.append(step),
     )
     assert isinstance(res, OptimizeResult)
     assert res.converged
@@ -200,7 +200,7 @@ def test_converged_flag_is_truthful():
         step=1 / problem.L,
         tol=tol,
         max_iter=10000,
-        callback=lambda n_iter, fun, grad_norm, step: steps.append(step),
+        callback=lambda n_iter, fun, grad_norm, step, x: steps.append(step),
     )
     grad = np.max(np.abs(problem.A @ res.x - problem.b))
     if res.converged:
@@ -293,7 +293,7 @@ def test_callback_called_once_per_iteration():
     problem = Quadratic()
     calls = []
 
-    def callback(n_iter, fun, grad_norm, step):
+    def callback(n_iter, fun, grad_norm, step, x):
         calls.append((n_iter, fun, grad_norm, step))
         return False
 
@@ -311,7 +311,7 @@ def test_callback_returning_true_stops(stop_at):
     problem = Quadratic(n=20, cond=1e3, seed=1)
     calls = []
 
-    def callback(n_iter, fun, grad_norm, step):
+    def callback(n_iter, fun, grad_norm, step, x):
         calls.append(n_iter)
         return n_iter == stop_at
 

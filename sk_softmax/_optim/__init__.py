@@ -2,13 +2,27 @@
 
 from sk_softmax._optim._gd import minimize_gd
 from sk_softmax._optim._lbfgs import minimize_lbfgs
+from sk_softmax._optim._minibatch import (
+    NonFiniteError,
+    iter_batches,
+    minimize_stochastic,
+    run_epoch,
+)
 from sk_softmax._optim._newton_cg import minimize_newton_cg
 from sk_softmax._optim._result import OptimizeResult, warn_if_not_converged
+from sk_softmax._optim._stochastic import Adam, LearningRate, MomentumSGD
 
 __all__ = [
+    "Adam",
+    "LearningRate",
+    "MomentumSGD",
+    "NonFiniteError",
     "OptimizeResult",
+    "iter_batches",
     "minimize_gd",
     "minimize_lbfgs",
     "minimize_newton_cg",
+    "minimize_stochastic",
+    "run_epoch",
     "warn_if_not_converged",
 ]

@@ -95,7 +95,7 @@ def minimize_gd(
     max_iter : int, default=1000
         Maximum number of iterations.
     callback : callable, default=None
-        Called as ``callback(n_iter, fun, grad_norm, step)`` after each
+        Called as ``callback(n_iter, fun, grad_norm, step, x)`` after each
         iteration; returning True stops the solver.
 
     Returns
@@ -183,7 +183,7 @@ def minimize_gd(
             grad_norm = _optimality(x, value_gradient(x, r)[1], prox, step)
             if grad_norm <= tol:
                 converged, message = True, "converged"
-        if callback is not None and callback(n_iter, F, grad_norm, t):
+        if callback is not None and callback(n_iter, F, grad_norm, t, x):
             message = "stopped by callback"
             break
         if converged:

@@ -33,7 +33,7 @@ def minimize_lbfgs(
     memory : int, default=10
         Number of correction pairs kept (scipy's ``maxcor``).
     callback : callable, default=None
-        Called as ``callback(n_iter, fun, grad_norm, step)`` after each
+        Called as ``callback(n_iter, fun, grad_norm, step, x)`` after each
         iteration; returning True stops the solver.
 
     Returns
@@ -52,7 +52,11 @@ def minimize_lbfgs(
     def on_iteration(intermediate_result):
         history.append(float(intermediate_result.fun))
         if callback is not None and callback(
-            len(history), history[-1], max_abs(fun.grad), np.nan
+            len(history),
+            history[-1],
+            max_abs(fun.grad),
+            np.nan,
+            intermediate_result.x.astype(dtype),
         ):
             raise StopIteration  # scipy ends the run and returns its result
 

@@ -88,7 +88,7 @@ def minimize_newton_cg(
     max_iter : int, default=100
         Maximum number of Newton (outer) iterations.
     callback : callable, default=None
-        Called as ``callback(n_iter, fun, grad_norm, step)`` after each
+        Called as ``callback(n_iter, fun, grad_norm, step, x)`` after each
         iteration; returning True stops the solver.
 
     Returns
@@ -131,7 +131,7 @@ def minimize_newton_cg(
         n_iter += 1
         x, r, r_free = x_new, r_free, r
         history.append(f_new)
-        if callback is not None and callback(n_iter, f_new, grad_norm, t):
+        if callback is not None and callback(n_iter, f_new, grad_norm, t, x):
             message = "stopped by callback"
             break
     return OptimizeResult(

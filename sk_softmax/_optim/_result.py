@@ -25,9 +25,17 @@ class OptimizeResult:
         Final optimality measure: the largest absolute entry of the (proximal)
         gradient.
     history : list of float
-        Objective after each iteration.
+        Objective after each iteration (for stochastic solvers, the running
+        training loss of each epoch).
+    validation_history : list of float
+        Validation loss after each epoch (stochastic solvers with early
+        stopping only).
     message : str
         Why the solver stopped.
+    stochastic : bool
+        Whether a stochastic solver produced it: `n_iter` then counts epochs,
+        `grad_norm` is NaN and convergence means the monitored loss stopped
+        improving by ``tol``.
     """
 
     x: np.ndarray
@@ -36,7 +44,9 @@ class OptimizeResult:
     converged: bool
     grad_norm: float
     history: list = field(default_factory=list)
+    validation_history: list = field(default_factory=list)
     message: str = ""
+    stochastic: bool = False
 
 
 def max_abs(a):
@@ -60,12 +70,20 @@ def warn_if_not_converged(result, solver, tol, max_iter):
     """
     if result.converged:
         return
-    warnings.warn(
-        f"Solver {solver!r} did not converge: {result.message} after "
-        f"{result.n_iter} iterations (max_iter={max_iter}); the gradient's "
-        f"largest entry is {result.grad_norm:.3g}, above tol={tol:g}. "
-        "Increase max_iter, scale the features (for example with "
-        "sklearn.preprocessing.StandardScaler), or increase alpha.",
-        ConvergenceWarning,
-        stacklevel=4,
-    )
+    if result.stochastic:
+        message = (
+            f"Solver {solver!r} did not converge: {result.message} after "
+            f"{result.n_iter} epochs (max_iter={max_iter}); the monitored loss "
+            f"was still improving by more than tol={tol:g}. Increase max_iter, "
+            "or use the 'adaptive' learning rate or a smaller learning_rate_init "
+            "to settle the iterates."
+        )
+    else:
+        message = (
+            f"Solver {solver!r} did not converge: {result.message} after "
+            f"{result.n_iter} iterations (max_iter={max_iter}); the gradient's "
+            f"largest entry is {result.grad_norm:.3g}, above tol={tol:g}. "
+            "Increase max_iter, scale the features (for example with "
+            "sklearn.preprocessing.StandardScaler), or increase alpha."
+        )
+    warnings.warn(message, ConvergenceWarning, stacklevel=4)
