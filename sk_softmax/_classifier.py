@@ -5,31 +5,38 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sk_softmax._loss import LinearSoftmaxLoss
-from sk_softmax._optim import (
-    minimize_gd,
-    minimize_lbfgs,
-    minimize_newton_cg,
-    warn_if_not_converged,
+from sk_softmax._callbacks import CallbackSupportMixin, FitReporter
+from sk_softmax._full_batch import (
+    FULL_BATCH_SOLVERS,
+    SMOOTH_SOLVERS,
+    resolve_full_batch_solver,
+    solve_full_batch,
 )
+from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._optim import NonFiniteError, warn_if_not_converged
 from sk_softmax._penalty import ElasticNet
 from sk_softmax._softmax import log_softmax, softmax
-from sk_softmax._subsample import (
-    ROWS_PER_DOF,
-    stratified_rows,
-    use_hessian_subsample,
+from sk_softmax._stochastic_fit import (
+    AUTO_STOCHASTIC,
+    STOCHASTIC_SOLVERS,
+    StochasticState,
+    new_state,
+    solve_stochastic,
+    train_one_epoch,
+    validation_split,
 )
-from sk_softmax._weights import check_sample_weight, class_weight_vector
+from sk_softmax._weights import (
+    balanced_class_weights,
+    check_sample_weight,
+    class_weight_vector,
+)
 from sk_softmax.utils._sklearn_compat import Interval, StrOptions, _fit_context
-
-# Solvers that need a smooth objective: no L1 term.
-_SMOOTH_SOLVERS = ("lbfgs", "newton-cg")
 
 
 @contextlib.contextmanager
@@ -64,7 +71,56 @@ def _reject_datetimes(X):
         )
 
 
-class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
+def _partial_fit_classes(estimator, classes, first_call):
+    """Validate ``partial_fit``'s `classes` against the model; return the labels."""
+    if classes is None:
+        if first_call:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every "
+                "label the model will see, for example classes=np.unique(y_all)."
+            )
+        return estimator.classes_
+    classes = np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-D array of labels; got shape {classes.shape}."
+        )
+    check_classification_targets(classes)
+    classes = np.unique(classes)
+    if len(classes) < 2:
+        raise ValueError(
+            f"classes must hold at least 2 labels; got {classes.tolist()!r}."
+        )
+    if not first_call and not np.array_equal(classes, estimator.classes_):
+        raise ValueError(
+            f"classes={classes.tolist()!r} differs from the classes_ the model "
+            f"was trained with, {estimator.classes_.tolist()!r}."
+        )
+    return classes
+
+
+def _encode_known(y, classes):
+    """Return the indices of `y` in `classes`; raise for an unknown label."""
+    unseen = np.setdiff1d(y, classes)
+    if unseen.size:
+        raise ValueError(
+            f"y contains labels {unseen.tolist()!r} that are not in classes_ "
+            f"{classes.tolist()!r}. partial_fit cannot add classes: pass every "
+            "label in `classes` on the first call."
+        )
+    return np.searchsorted(classes, y)
+
+
+def _diverged(solver, exc):
+    """Return the error a stochastic solver's overflow becomes."""
+    return ValueError(
+        f"Solver {solver!r} diverged: {exc} Decrease learning_rate_init (or "
+        "leave it 'auto'), or scale the features, for example with "
+        "sklearn.preprocessing.StandardScaler."
+    )
+
+
+class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Softmax (multinomial logistic) regression.
 
     A linear model whose class probabilities are the SoftMax of the logits
@@ -181,7 +237,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "solver": [StrOptions({"auto", "gd", "lbfgs", "newton-cg"})],
+        "solver": [StrOptions({"auto", "gd", "lbfgs", "newton-cg", "sgd", "adam"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
@@ -189,6 +245,25 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -204,6 +279,19 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         random_state=None,
         verbose=0,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init="auto",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -215,12 +303,26 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
+    # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model by minimising the penalised cross-entropy.
@@ -240,12 +342,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        if self.l1_ratio > 0 and self.alpha > 0 and self.solver in _SMOOTH_SOLVERS:
-            raise ValueError(
-                f"solver={self.solver!r} supports only the L2 penalty; got "
-                f"l1_ratio={self.l1_ratio}. Use solver='gd' for L1 and elastic-net "
-                "penalties, or set l1_ratio=0."
-            )
+        self._check_solver_options()
+        reporter = FitReporter(self, max_subtasks=self.max_iter)
         with _restore_on_error(self):
             _reject_datetimes(X)
             X, y = validate_data(
@@ -263,7 +361,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                     "SoftmaxClassifier needs samples of at least 2 classes, but "
                     f"y contains only one class: {classes[0]!r}."
                 )
+            reporter.begin(X, y, sample_weight)
             sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+            class_totals = np.bincount(
+                y_encoded, weights=sample_weight, minlength=len(classes)
+            )
             class_weights = class_weight_vector(
                 self.class_weight, classes, y_encoded, sample_weight
             )
@@ -273,26 +375,83 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                     "The class weights times the sample weights are all zero: "
                     "nothing to fit."
                 )
-            loss = LinearSoftmaxLoss(
-                X,
-                y_encoded,
-                n_classes=len(classes),
-                sample_weight=sample_weight,
-                fit_intercept=self.fit_intercept,
-                penalty=ElasticNet(self.alpha, self.l1_ratio),
+            solver = self._resolve_solver(X, len(classes))
+            callback = reporter.solver_callback(
+                solver,
+                solver in STOCHASTIC_SOLVERS,
+                lambda x: self._attributes(classes, x, X.dtype),
             )
-            coef0 = self._initial_coef(loss, classes)
-            solver, result = self._solve(loss, coef0, y_encoded)
+            if solver in STOCHASTIC_SOLVERS:
+                result, state = self._fit_stochastic(
+                    solver, X, y_encoded, classes, sample_weight, callback
+                )
+                state.class_totals = class_totals
+            else:
+                loss = self._make_loss(X, y_encoded, classes, sample_weight)
+                result = solve_full_batch(
+                    solver,
+                    loss,
+                    self._initial_coef(loss, classes),
+                    y_encoded,
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    random_state=self.random_state,
+                    callback=callback,
+                )
+                # Only the class totals carry over to a later partial_fit.
+                state = StochasticState(None, None, None, None, class_totals)
             # Inside the guard: a warning turned into an error restores the model.
             warn_if_not_converged(result, solver, self.tol, self.max_iter)
-        W, b = loss.unpack(result.x)
-        self.classes_ = classes
-        self.coef_ = W.copy()
-        self.intercept_ = b.copy() if b is not None else np.zeros(len(W), X.dtype)
+        vars(self).update(self._attributes(classes, result.x, X.dtype))
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.loss_curve_ = list(result.history)
+        self.validation_loss_curve_ = (
+            list(result.validation_history) if self.early_stopping else None
+        )
+        self._stochastic_state = state
+        reporter.end()
         return self
+
+    def _check_solver_options(self):
+        """Refuse parameter combinations the chosen solver cannot honour."""
+        l1 = self.l1_ratio > 0 and self.alpha > 0
+        if l1 and self.solver in SMOOTH_SOLVERS:
+            raise ValueError(
+                f"solver={self.solver!r} supports only the L2 penalty; got "
+                f"l1_ratio={self.l1_ratio}. Use solver='gd', 'sgd' or 'adam' for "
+                "L1 and elastic-net penalties, or set l1_ratio=0."
+            )
+        if self.early_stopping and self.solver in FULL_BATCH_SOLVERS:
+            raise ValueError(
+                f"early_stopping needs a stochastic solver; solver={self.solver!r} "
+                "is full-batch. Use solver='sgd', 'adam' or 'auto'."
+            )
+
+    def _resolve_solver(self, X, n_classes):
+        """Return the solver to run: `solver`, or the one ``'auto'`` picks.
+
+        ``'auto'`` is ``'sgd'`` with early stopping, else the full-batch rule
+        of :func:`~sk_softmax._full_batch.resolve_full_batch_solver`.
+        """
+        if self.solver != "auto":
+            return self.solver
+        if self.early_stopping:
+            return AUTO_STOCHASTIC
+        return resolve_full_batch_solver(
+            X, n_classes, self.fit_intercept, self.alpha * self.l1_ratio
+        )
+
+    def _make_loss(self, X, y_encoded, classes, sample_weight, penalty=True):
+        """Return the objective on these samples, with the estimator's settings."""
+        return LinearSoftmaxLoss(
+            X,
+            y_encoded,
+            n_classes=len(classes),
+            sample_weight=sample_weight,
+            fit_intercept=self.fit_intercept,
+            penalty=ElasticNet(self.alpha, self.l1_ratio) if penalty else None,
+        )
 
     def _initial_coef(self, loss, classes):
         """Return the start point: the previous solution or the intercept-only one.
@@ -300,72 +459,212 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         The previous solution is used when warm-starting a compatible model;
         otherwise the weights are zero and the intercept is its optimum.
         """
-        previous = getattr(self, "coef_", None)
-        if (
-            self.warm_start
-            and previous is not None
-            and np.array_equal(getattr(self, "classes_", None), classes)
-            and previous.shape == (loss.n_free_classes, loss.X.shape[1])
-        ):
-            return loss.pack(previous, self.intercept_)
+        if self.warm_start and self._compatible(classes, loss.X.shape[1]):
+            return loss.pack(self.coef_, self.intercept_)
         return loss.intercept_only_coef()
 
-    def _resolve_solver(self, loss):
-        """Return the solver to run: `solver`, or the one ``'auto'`` picks."""
-        if self.solver != "auto":
-            return self.solver
-        if loss.penalty.l1 > 0:
-            return "gd"
-        n_samples = loss.raw_shape[1]
-        if sp.issparse(loss.X) or use_hessian_subsample(n_samples, loss.n_dof):
-            return "newton-cg"
-        return "lbfgs"
-
-    def _solve(self, loss, coef0, y):
-        """Run the chosen solver on the loss; return its name and result.
-
-        ``y`` holds the encoded labels, for newton-cg's stratified Hessian
-        subsample.
-        """
-        solver = self._resolve_solver(loss)
-        callback = self._print_iteration(solver) if self.verbose else None
-        common = {"tol": self.tol, "max_iter": self.max_iter, "callback": callback}
-        if solver == "lbfgs":
-            return solver, minimize_lbfgs(loss.value_gradient, coef0, **common)
-        if solver == "newton-cg":
-            if use_hessian_subsample(len(y), loss.n_dof):
-                n_coef = loss.X.shape[1] + loss.fit_intercept  # per class
-                loss.subsample_hessian(
-                    *stratified_rows(
-                        y,
-                        ROWS_PER_DOF * loss.n_dof,
-                        min_per_class=ROWS_PER_DOF * n_coef,
-                        rng=check_random_state(self.random_state),
-                    )
-                )
-            return solver, minimize_newton_cg(
-                loss.gradient_hessian_product, loss.value, loss.raw, coef0, **common
-            )
-        has_l1 = loss.penalty.l1 > 0
-        return solver, minimize_gd(
-            loss.value_gradient,
-            loss.value,
-            loss.raw,
-            coef0,
-            prox=loss.prox if has_l1 else None,
-            nonsmooth=loss.nonsmooth_value if has_l1 else None,
-            step=loss.initial_step(),
-            **common,
+    def _compatible(self, classes, n_features):
+        """Whether a fitted model with these classes and features exists."""
+        previous = getattr(self, "coef_", None)
+        return (
+            previous is not None
+            and np.array_equal(getattr(self, "classes_", None), classes)
+            and previous.shape[1] == n_features
         )
 
-    def _print_iteration(self, solver):
-        def callback(n_iter, fun, grad_norm, step):
-            print(
-                f"[{solver}] iteration {n_iter}: objective={fun:.8g} "
-                f"gradient={grad_norm:.3g} step={step:.3g}"
-            )
+    def _fit_stochastic(self, solver, X, y, classes, sample_weight, callback):
+        """Run `solver` ('sgd' or 'adam') to its stopping rule.
 
-        return callback
+        Returns the solver's result and the state to keep for later calls.
+        With ``warm_start`` and a compatible model trained by the same solver,
+        the previous state (moments, learning rate, random generator)
+        continues.
+        """
+        previous = getattr(self, "_stochastic_state", None)
+        resume = (
+            self.warm_start
+            and previous is not None
+            and previous.solver == solver
+            and self._compatible(classes, X.shape[1])
+        )
+        rng = previous.copy().rng if resume else check_random_state(self.random_state)
+        validation_loss = None
+        if self.early_stopping:
+            train, held_out = validation_split(
+                y, sample_weight, self.validation_fraction, rng
+            )
+            validation_loss = self._make_loss(
+                X[held_out], y[held_out], classes, sample_weight[held_out], False
+            ).value
+            X, y, sample_weight = X[train], y[train], sample_weight[train]
+        loss = self._make_loss(X, y, classes, sample_weight)
+        if resume:
+            state = previous.copy()
+            state.rng = rng
+        else:
+            state = new_state(self.get_params(), solver, loss, rng)
+        try:
+            result = solve_stochastic(
+                state,
+                loss,
+                self._initial_coef(loss, classes),
+                self.get_params(),
+                validation_loss,
+                callback,
+            )
+        except NonFiniteError as exc:
+            raise _diverged(solver, exc) from exc
+        return result, state
+
+    # ---------------------------------------------------------- partial_fit
+    def _stochastic_solver(self):
+        """Return the solver ``partial_fit`` uses, None if `solver` is full-batch."""
+        if self.solver == "auto":
+            return AUTO_STOCHASTIC
+        return self.solver if self.solver in STOCHASTIC_SOLVERS else None
+
+    @available_if(lambda self: self._stochastic_solver() is not None)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the model with one epoch of mini-batch steps on a batch of data.
+
+        Training is a true softmax update (not one-versus-rest) by the
+        stochastic solver: `solver` if it is ``'sgd'`` or ``'adam'``, ``'sgd'``
+        for ``'auto'``; the method does not exist for the full-batch solvers.
+        Successive calls resume the solver's state (momentum or moments,
+        learning-rate schedule, shuffling); after ``fit`` they continue from
+        the fitted model. `early_stopping` and `max_iter` do not apply.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,)
+            Its class labels; all must be in `classes_`.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label that will ever appear. Required on the first
+            call (unless the model was fitted by ``fit``), optional after, where
+            it must equal `classes_`. A label outside `classes` is an error:
+            `classes_` fixes the columns of ``predict_proba``, which the model
+            never changes under a caller's feet.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples. A batch whose weights are all
+            zero leaves a fitted model unchanged.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        solver = self._stochastic_solver()
+        first_call = not hasattr(self, "classes_")
+        reporter = FitReporter(self, max_subtasks=1)
+        with _restore_on_error(self):
+            classes = _partial_fit_classes(self, classes, first_call)
+            _reject_datetimes(X)
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=first_call,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32] if first_call else self.coef_.dtype,
+                ensure_min_samples=1,
+            )
+            check_classification_targets(y)
+            y_encoded = _encode_known(y, classes)
+            reporter.begin(X, y, sample_weight)
+            sample_weight = check_sample_weight(
+                sample_weight, X, dtype=X.dtype, allow_all_zero=True
+            )
+            state, coef = self._partial_fit_start(solver, X, classes, first_call)
+            if state.class_totals is None:
+                state.class_totals = np.zeros(len(classes))
+            state.class_totals = state.class_totals + np.bincount(
+                y_encoded, weights=sample_weight, minlength=len(classes)
+            )
+            sample_weight = (
+                sample_weight
+                * self._partial_class_weights(classes, state.class_totals)[y_encoded]
+            )
+            if not np.any(sample_weight > 0):
+                if first_call:  # nothing to learn from: the uninformed model
+                    vars(self).update(self._attributes(classes, coef, X.dtype))
+                    self._reset_partial_records()
+                reporter.end()
+                return self
+            loss = self._make_loss(X, y_encoded, classes, sample_weight)
+            if state.schedule is None:
+                fresh = new_state(self.get_params(), solver, loss, state.rng)
+                fresh.class_totals, state = state.class_totals, fresh
+            try:
+                coef, value = train_one_epoch(state, loss, coef, self.get_params())
+            except NonFiniteError as exc:
+                raise _diverged(solver, exc) from exc
+            if first_call:
+                self._reset_partial_records()
+            vars(self).update(self._attributes(classes, coef, X.dtype))
+            self.n_iter_ += 1
+            self.converged_ = False
+            self.loss_curve_ = [*self.loss_curve_, value]
+            self.validation_loss_curve_ = None
+            self._stochastic_state = state
+            # One epoch, one sub-task; there is nothing left for a stop request.
+            callback = reporter.solver_callback(
+                solver, True, lambda x: self._attributes(classes, x, X.dtype)
+            )
+            callback(self.n_iter_, value, np.nan, state.schedule.rate(), coef)
+        reporter.end()
+        return self
+
+    def _partial_fit_start(self, solver, X, classes, first_call):
+        """Return the solver state and coefficients ``partial_fit`` starts from.
+
+        A copy of the kept state when it belongs to `solver`; otherwise a state
+        whose optimiser is built once the batch's loss is known (its
+        ``schedule`` is None). The coefficients are the fitted ones, or zero
+        (uniform probabilities) on the first call.
+        """
+        n_free = 1 if len(classes) == 2 else len(classes)
+        n_dof = n_free * (X.shape[1] + int(self.fit_intercept))
+        if first_call:
+            coef = np.zeros(n_dof, dtype=X.dtype)
+        else:
+            coef = np.concatenate(
+                [self.coef_.ravel(), self.intercept_ if self.fit_intercept else []]
+            ).astype(X.dtype)
+        previous = getattr(self, "_stochastic_state", None)
+        if not first_call and previous is not None and previous.solver == solver:
+            return previous.copy(), coef
+        rng = check_random_state(self.random_state)
+        totals = None if first_call or previous is None else previous.class_totals
+        return StochasticState(solver, None, None, rng, totals), coef
+
+    def _partial_class_weights(self, classes, class_totals):
+        """Class weights for a ``partial_fit`` batch; 'balanced' from running totals."""
+        if self.class_weight == "balanced":
+            return balanced_class_weights(class_totals)
+        return class_weight_vector(self.class_weight, classes, None, None)
+
+    def _reset_partial_records(self):
+        self.n_iter_ = 0
+        self.converged_ = False
+        self.loss_curve_ = []
+        self.validation_loss_curve_ = None
+
+    def _attributes(self, classes, coef, dtype):
+        """Return `classes_`, `coef_` and `intercept_` of packed coefficients."""
+        n_free = 1 if len(classes) == 2 else len(classes)
+        size = coef.size - (n_free if self.fit_intercept else 0)
+        return {
+            "classes_": classes,
+            "coef_": coef[:size].reshape(n_free, -1).astype(dtype),
+            "intercept_": (
+                coef[size:].astype(dtype)
+                if self.fit_intercept
+                else np.zeros(n_free, dtype)
+            ),
+        }
 
     def _logits(self, X):
         """Full logits of shape (n_samples, n_classes), the source of every output."""

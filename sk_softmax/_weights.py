@@ -9,7 +9,7 @@ import numpy as np
 from sk_softmax.utils._sklearn_compat import _check_sample_weight
 
 
-def check_sample_weight(sample_weight, X, dtype):
+def check_sample_weight(sample_weight, X, dtype, allow_all_zero=False):
     """Validate `sample_weight`: right length, finite, non-negative, not all zero.
 
     Parameters
@@ -20,6 +20,9 @@ def check_sample_weight(sample_weight, X, dtype):
         The data the weights belong to.
     dtype : dtype
         Floating dtype of the result.
+    allow_all_zero : bool, default=False
+        Accept weights that are all zero (a ``partial_fit`` batch that changes
+        nothing).
 
     Returns
     -------
@@ -31,7 +34,7 @@ def check_sample_weight(sample_weight, X, dtype):
             "sample_weight must be non-negative; got a negative weight "
             f"({sample_weight.min():g})."
         )
-    if not np.any(sample_weight > 0):
+    if not allow_all_zero and not np.any(sample_weight > 0):
         raise ValueError("sample_weight must not be all zero: nothing to fit.")
     return sample_weight
 
@@ -61,10 +64,7 @@ def class_weight_vector(class_weight, classes, y_encoded, sample_weight):
         return np.ones(n_classes)
     if isinstance(class_weight, str):  # "balanced"; the value is validated upstream
         counts = np.bincount(y_encoded, weights=sample_weight, minlength=n_classes)
-        with np.errstate(divide="ignore"):
-            weights = counts.sum() / (n_classes * counts)
-        # A class with no weight has no effect on the objective; give it 1.
-        return np.where(counts > 0, weights, 1.0)
+        return balanced_class_weights(counts)
     weights = np.ones(n_classes)
     index = {label: k for k, label in enumerate(classes.tolist())}
     unknown = [key for key in class_weight if key not in index]
@@ -81,3 +81,22 @@ def class_weight_vector(class_weight, classes, y_encoded, sample_weight):
             )
         weights[index[key]] = value
     return weights
+
+
+def balanced_class_weights(class_totals):
+    """``'balanced'`` class weights ``sum(totals) / (K * totals[k])``.
+
+    Parameters
+    ----------
+    class_totals : ndarray of shape (K,)
+        Total sample weight of each class (running totals in ``partial_fit``).
+
+    Returns
+    -------
+    weights : ndarray of shape (K,)
+        A class with no weight has no effect on the objective; it gets 1.
+    """
+    n_classes = len(class_totals)
+    with np.errstate(divide="ignore"):
+        weights = class_totals.sum() / (n_classes * class_totals)
+    return np.where(class_totals > 0, weights, 1.0)

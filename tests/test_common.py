@@ -8,7 +8,7 @@ from sklearn.utils.estimator_checks import (
 
 from sk_softmax import SoftmaxClassifier
 
-SOLVERS = ["auto", "gd", "lbfgs", "newton-cg"]
+SOLVERS = ["auto", "gd", "lbfgs", "newton-cg", "sgd", "adam"]
 ESTIMATORS = [SoftmaxClassifier(solver=solver) for solver in SOLVERS]
 
 

@@ -8,4 +8,33 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["Interval", "StrOptions", "_check_sample_weight", "_fit_context"]
+try:  # scikit-learn >= 1.9: the (experimental) callback API
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - exercised by a test that hides the module
+
+    class _SilentContext:
+        """Stands in for a callback context where there are no callbacks."""
+
+        def subcontext(self, *args, **kwargs):
+            return self
+
+        def call_on_fit_task_begin(self, **kwargs):
+            return self
+
+        def call_on_fit_task_end(self, **kwargs):
+            return False
+
+    class CallbackSupportMixin:
+        """No callback API: no ``set_callbacks``, and silent contexts."""
+
+        def _init_callback_context(self, *args, **kwargs):
+            return _SilentContext()
+
+
+__all__ = [
+    "CallbackSupportMixin",
+    "Interval",
+    "StrOptions",
+    "_check_sample_weight",
+    "_fit_context",
+]
