@@ -6,7 +6,6 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -26,6 +25,7 @@ from sk_softmax._stochastic_fit import (
     AUTO_STOCHASTIC,
     STOCHASTIC_SOLVERS,
     StochasticState,
+    draw_seed,
     new_state,
     solve_stochastic,
     train_one_epoch,
@@ -150,14 +150,18 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     l1_ratio : float, default=0.0
         Elastic-net mixing in ``[0, 1]``: 0 is a pure L2 penalty, 1 a pure L1
         penalty (sparse coefficients).
-    solver : {'auto', 'gd', 'lbfgs', 'newton-cg'}, default='auto'
-        Optimisation algorithm, all full-batch:
+    solver : {'auto', 'gd', 'lbfgs', 'newton-cg', 'sgd', 'adam'}, default='auto'
+        Optimisation algorithm. The full-batch solvers ``'gd'``, ``'lbfgs'``
+        and ``'newton-cg'`` converge to the optimum; the stochastic ``'sgd'``
+        and ``'adam'`` take mini-batch steps, run ``partial_fit`` and early
+        stopping, and approach the optimum within their gradient noise.
 
-        - ``'auto'``: the fastest to a tight optimum in the package's benchmark
-          (``benchmarks/RESULTS.md``): ``'gd'`` when ``l1_ratio > 0``;
-          ``'newton-cg'`` for sparse data or when ``n_samples`` is at least
-          80 times the number of coefficients (its subsampled Hessian then
-          applies); ``'lbfgs'`` otherwise.
+        - ``'auto'``: for ``fit``, the fastest to a tight optimum in the
+          package's benchmark (``benchmarks/RESULTS.md``): ``'gd'`` when
+          ``l1_ratio > 0``; ``'newton-cg'`` for sparse data or when
+          ``n_samples`` is at least 80 times the number of coefficients (its
+          subsampled Hessian then applies); ``'lbfgs'`` otherwise. ``'sgd'``
+          with `early_stopping` and for ``partial_fit``.
         - ``'gd'``: accelerated proximal gradient descent with a backtracking
           step size and adaptive restart; handles every penalty exactly.
         - ``'lbfgs'``: scipy's L-BFGS-B quasi-Newton method; L2 only. Its line
@@ -170,12 +174,22 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
           80 times the number of coefficients, the products use a random
           subsample of 20 rows per coefficient (drawn from `random_state`); the
           gradient, and so the optimum and the stopping test, stay exact.
+        - ``'sgd'``: mini-batch stochastic gradient descent with momentum;
+          every penalty (L1 by a proximal step).
+        - ``'adam'``: mini-batch Adam; every penalty (L1 by a proximal step in
+          Adam's per-coefficient metric).
+
+        ``'lbfgs'`` and ``'newton-cg'`` raise a ValueError for ``l1_ratio > 0``;
+        ``partial_fit`` exists only for ``'auto'``, ``'sgd'`` and ``'adam'``.
     max_iter : int, default=1000
-        Maximum number of iterations of the solver.
+        Maximum number of iterations of a full-batch solver, or of epochs
+        (passes over the data) of a stochastic one.
     tol : float, default=1e-4
-        Stop when the largest absolute entry of the (proximal) gradient of the
-        objective at the fitted coefficients is at most `tol`; only then is
-        `converged_` True.
+        Full-batch solvers stop when the largest absolute entry of the
+        (proximal) gradient at the fitted coefficients is at most `tol`.
+        Stochastic solvers stop when the monitored loss (training loss, or
+        validation loss with `early_stopping`) has not improved by at least
+        `tol` for `n_iter_no_change` epochs. Only then is `converged_` True.
     fit_intercept : bool, default=True
         Whether to fit an unpenalised intercept per class.
     class_weight : dict or 'balanced', default=None
@@ -186,10 +200,56 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Start from the previous solution when refitting on data with the same
         classes and features.
     random_state : int, RandomState instance or None, default=None
-        Seed of ``'newton-cg'``'s Hessian subsample (see `solver`); pass an int
-        for reproducible fits. ``'gd'`` and ``'lbfgs'`` are deterministic.
+        Seed of ``'newton-cg'``'s Hessian subsample (see `solver`), of the
+        stochastic solvers' shuffling and of the early-stopping split; pass an
+        int for bitwise reproducible fits. ``'gd'`` and ``'lbfgs'`` are
+        deterministic.
     verbose : int, default=0
-        Print one line per iteration when positive.
+        Print one line per iteration or epoch when positive: the objective,
+        the gradient's largest entry and the step size, or the epoch's
+        training loss, validation loss and learning rate.
+    batch_size : int or 'auto', default='auto'
+        Samples per mini-batch of the stochastic solvers; ``'auto'`` is
+        ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of the stochastic solvers: ``'constant'`` keeps
+        `learning_rate_init`; ``'invscaling'`` uses
+        ``learning_rate_init / (t + 1) ** power_t`` after ``t`` samples;
+        ``'adaptive'`` divides the rate by 5 each time the monitored loss
+        fails to improve by `tol` for `n_iter_no_change` epochs, instead of
+        stopping, and stops once it has fallen below ``1e-6`` times its start.
+    learning_rate_init : float or 'auto', default='auto'
+        Initial learning rate of the stochastic solvers. ``'auto'``: for
+        ``'sgd'``, ``1 / L`` with ``L`` a bound on the objective's curvature
+        computed from the data (``0.5 * mean(||x_i||^2 + 1) + alpha``, the
+        gradient-descent step that cannot diverge), so it adapts to the
+        features' scale; for ``'adam'``, 0.01.
+    power_t : float, default=0.5
+        Exponent of the ``'invscaling'`` schedule.
+    momentum : float, default=0.9
+        Momentum of ``'sgd'``, in ``[0, 1)``.
+    nesterovs_momentum : bool, default=True
+        Whether ``'sgd'`` uses Nesterov's momentum.
+    beta_1 : float, default=0.9
+        Decay rate of ``'adam'``'s first-moment estimate, in ``[0, 1)``.
+    beta_2 : float, default=0.999
+        Decay rate of ``'adam'``'s second-moment estimate, in ``[0, 1)``.
+    epsilon : float, default=1e-8
+        ``'adam'``'s numerical-stability constant.
+    shuffle : bool, default=True
+        Whether the stochastic solvers shuffle the samples at each epoch.
+    early_stopping : bool, default=False
+        Hold out a stratified `validation_fraction` of the training data, stop
+        when its loss (weighted cross-entropy) has not improved by `tol` for
+        `n_iter_no_change` epochs, and keep the parameters of the epoch with
+        the smallest validation loss. Stochastic solvers only (a full-batch
+        `solver` raises a ValueError; ``'auto'`` runs ``'sgd'``); ignored by
+        ``partial_fit``.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping, in ``(0, 1)``.
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement before a stochastic solver stops
+        (or, with ``learning_rate='adaptive'``, lowers its rate).
 
     Attributes
     ----------
@@ -201,11 +261,17 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts (zeros when ``fit_intercept=False``).
     n_iter_ : int
-        Number of solver iterations run.
+        Number of solver iterations run, or of epochs for the stochastic
+        solvers (each ``partial_fit`` call adds one).
     converged_ : bool
-        Whether the solver met `tol` within `max_iter` iterations.
+        Whether the solver met its stopping rule (see `tol`) within
+        `max_iter`. Always False after ``partial_fit``, which does not test it.
     loss_curve_ : list of float
-        Objective after each iteration.
+        Objective after each iteration; for the stochastic solvers, the
+        running training loss of each epoch (the mean of its mini-batch
+        objectives, penalty included).
+    validation_loss_curve_ : list of float or None
+        Validation loss after each epoch with `early_stopping`, else None.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -399,7 +465,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                     callback=callback,
                 )
                 # Only the class totals carry over to a later partial_fit.
-                state = StochasticState(None, None, None, None, class_totals)
+                state = StochasticState(None, None, None, None, 0, class_totals)
             # Inside the guard: a warning turned into an error restores the model.
             warn_if_not_converged(result, solver, self.tol, self.max_iter)
         vars(self).update(self._attributes(classes, result.x, X.dtype))
@@ -477,8 +543,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         Returns the solver's result and the state to keep for later calls.
         With ``warm_start`` and a compatible model trained by the same solver,
-        the previous state (moments, learning rate, random generator)
-        continues.
+        the previous state (moments, learning rate, shuffling) continues.
         """
         previous = getattr(self, "_stochastic_state", None)
         resume = (
@@ -487,28 +552,27 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             and previous.solver == solver
             and self._compatible(classes, X.shape[1])
         )
-        rng = previous.copy().rng if resume else check_random_state(self.random_state)
+        state = previous.copy() if resume else None
+        seed = state.seed if resume else draw_seed(self.random_state)
         validation_loss = None
         if self.early_stopping:
             train, held_out = validation_split(
-                y, sample_weight, self.validation_fraction, rng
+                y, sample_weight, self.validation_fraction, seed
             )
             validation_loss = self._make_loss(
                 X[held_out], y[held_out], classes, sample_weight[held_out], False
             ).value
             X, y, sample_weight = X[train], y[train], sample_weight[train]
         loss = self._make_loss(X, y, classes, sample_weight)
-        if resume:
-            state = previous.copy()
-            state.rng = rng
-        else:
-            state = new_state(self.get_params(), solver, loss, rng)
+        params = self.get_params()
+        if state is None:
+            state = new_state(params, solver, loss, seed)
         try:
             result = solve_stochastic(
                 state,
                 loss,
                 self._initial_coef(loss, classes),
-                self.get_params(),
+                params,
                 validation_loss,
                 callback,
             )
@@ -571,7 +635,8 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 dtype=[np.float64, np.float32] if first_call else self.coef_.dtype,
                 ensure_min_samples=1,
             )
-            check_classification_targets(y)
+            if first_call:  # later labels must be in classes_, a stricter test
+                check_classification_targets(y)
             y_encoded = _encode_known(y, classes)
             reporter.begin(X, y, sample_weight)
             sample_weight = check_sample_weight(
@@ -594,11 +659,12 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 reporter.end()
                 return self
             loss = self._make_loss(X, y_encoded, classes, sample_weight)
+            params = self.get_params()
             if state.schedule is None:
-                fresh = new_state(self.get_params(), solver, loss, state.rng)
+                fresh = new_state(params, solver, loss, state.seed)
                 fresh.class_totals, state = state.class_totals, fresh
             try:
-                coef, value = train_one_epoch(state, loss, coef, self.get_params())
+                coef, value = train_one_epoch(state, loss, coef, params)
             except NonFiniteError as exc:
                 raise _diverged(solver, exc) from exc
             if first_call:
@@ -636,9 +702,9 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         previous = getattr(self, "_stochastic_state", None)
         if not first_call and previous is not None and previous.solver == solver:
             return previous.copy(), coef
-        rng = check_random_state(self.random_state)
         totals = None if first_call or previous is None else previous.class_totals
-        return StochasticState(solver, None, None, rng, totals), coef
+        seed = draw_seed(self.random_state)
+        return StochasticState(solver, None, None, seed, class_totals=totals), coef
 
     def _partial_class_weights(self, classes, class_totals):
         """Class weights for a ``partial_fit`` batch; 'balanced' from running totals."""

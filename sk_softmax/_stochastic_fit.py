@@ -3,7 +3,9 @@
 The estimator keeps a :class:`StochasticState` between calls so that
 ``partial_fit`` (and a warm-started ``fit``) resumes exactly where training
 stopped: the optimiser's moments, the learning-rate schedule, the shuffling
-generator and, for ``class_weight='balanced'``, the running class totals.
+and, for ``class_weight='balanced'``, the running class totals. Epoch ``e``
+is shuffled by a generator seeded with ``(seed, e)``, so the state is a few
+small arrays and numbers, cheap to copy before each call.
 """
 
 import copy
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 
 from sk_softmax._optim import (
     Adam,
@@ -42,8 +45,10 @@ class StochasticState:
         The optimiser and its moments.
     schedule : LearningRate
         The learning-rate schedule and the number of samples seen.
-    rng : numpy.random.RandomState
-        Shuffles the samples of each epoch.
+    seed : int
+        Seeds the shuffling of every epoch and the early-stopping split.
+    epochs : int
+        Number of epochs shuffled so far.
     class_totals : ndarray of shape (n_classes,)
         Sample weight seen per class, for ``class_weight='balanced'`` in
         ``partial_fit``.
@@ -52,12 +57,19 @@ class StochasticState:
     solver: str
     optimizer: object
     schedule: LearningRate
-    rng: np.random.RandomState
+    seed: int
+    epochs: int = 0
     class_totals: np.ndarray = field(default=None)
 
     def copy(self):
         """Return a deep copy, to train on while the estimator keeps the original."""
         return copy.deepcopy(self)
+
+    def next_epoch_rng(self):
+        """Return the generator that shuffles the next epoch, and count it."""
+        rng = np.random.default_rng([self.seed, self.epochs])
+        self.epochs += 1
+        return rng
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -67,7 +79,12 @@ def resolve_batch_size(batch_size, n_samples):
     return max(1, min(int(batch_size), n_samples))
 
 
-def new_state(params, solver, loss, rng):
+def draw_seed(random_state):
+    """Return the integer seed of a training run from `random_state`."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def new_state(params, solver, loss, seed):
     """Return a fresh state for `solver`; `params` are the estimator's.
 
     ``learning_rate_init='auto'`` is ``1 / L`` for ``'sgd'``, with ``L`` the
@@ -84,10 +101,10 @@ def new_state(params, solver, loss, rng):
     if rate == "auto":
         rate = loss.initial_step() if solver == "sgd" else _ADAM_RATE
     schedule = LearningRate(params["learning_rate"], rate, params["power_t"])
-    return StochasticState(solver, optimizer, schedule, rng)
+    return StochasticState(solver, optimizer, schedule, seed)
 
 
-def validation_split(y, sample_weight, fraction, rng):
+def validation_split(y, sample_weight, fraction, seed):
     """Return the indices of a stratified training/validation split.
 
     Parameters
@@ -98,8 +115,8 @@ def validation_split(y, sample_weight, fraction, rng):
         Weights; both parts must carry some.
     fraction : float
         Share of the samples held out for validation.
-    rng : numpy.random.RandomState
-        Draws the split.
+    seed : int
+        Seeds the split.
 
     Returns
     -------
@@ -107,7 +124,7 @@ def validation_split(y, sample_weight, fraction, rng):
     """
     try:
         train, validation = train_test_split(
-            np.arange(len(y)), test_size=fraction, stratify=y, random_state=rng
+            np.arange(len(y)), test_size=fraction, stratify=y, random_state=seed
         )
     except ValueError as exc:
         raise ValueError(
@@ -129,7 +146,7 @@ def _solver_inputs(state, loss, params):
     n_samples = loss.raw_shape[1]
     return {
         "batch_size": resolve_batch_size(params["batch_size"], n_samples),
-        "rng": state.rng if params["shuffle"] else None,
+        "shuffle": state.next_epoch_rng if params["shuffle"] else None,
         "prox": loss.prox if has_l1 else None,
     }
 
@@ -180,7 +197,8 @@ def train_one_epoch(state, loss, coef0, params):
     included).
     """
     inputs = _solver_inputs(state, loss, params)
-    batches = iter_batches(loss.raw_shape[1], inputs["batch_size"], inputs["rng"])
+    rng = inputs["shuffle"]() if inputs["shuffle"] is not None else None
+    batches = iter_batches(loss.raw_shape[1], inputs["batch_size"], rng)
     x, value = run_epoch(
         loss.batch_value_gradient,
         coef0,

@@ -28,7 +28,9 @@ def check_sample_weight(sample_weight, X, dtype, allow_all_zero=False):
     -------
     sample_weight : ndarray of shape (n_samples,)
     """
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=dtype, allow_all_zero=allow_all_zero
+    )
     if np.any(sample_weight < 0):
         raise ValueError(
             "sample_weight must be non-negative; got a negative weight "

@@ -30,7 +30,7 @@ def iter_batches(n_samples, batch_size, rng=None):
         Number of samples.
     batch_size : int
         Samples per batch; the last batch may be smaller.
-    rng : numpy.random.RandomState, default=None
+    rng : numpy.random.Generator or RandomState, default=None
         Shuffles the samples when given; ``None`` keeps their order.
 
     Yields
@@ -72,16 +72,18 @@ def run_epoch(batch_value_gradient, x, optimizer, schedule, batches, prox=None):
         batch had weight): the running training loss of the epoch.
     """
     total = share = 0.0
-    for rows in batches:
-        result = batch_value_gradient(x, rows)
-        if result is None:
-            continue
-        f, g, w = result
-        x = optimizer.step(x, g, schedule.rate(), prox)
-        schedule.advance(len(rows))
-        total += w * f
-        share += w
-    if not np.all(np.isfinite(x)):
+    # Overflow is detected below, once per epoch, and reported as an error.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for rows in batches:
+            result = batch_value_gradient(x, rows)
+            if result is None:
+                continue
+            f, g, w = result
+            x = optimizer.step(x, g, schedule.rate(), prox)
+            schedule.advance(len(rows))
+            total += w * f
+            share += w
+    if not (np.all(np.isfinite(x)) and math.isfinite(total)):
         raise NonFiniteError(
             "the coefficients overflowed: the learning rate is too large for "
             "these data."
@@ -97,7 +99,7 @@ def minimize_stochastic(
     optimizer,
     schedule,
     batch_size,
-    rng=None,
+    shuffle=None,
     prox=None,
     nonsmooth=None,
     validation_loss=None,
@@ -123,8 +125,9 @@ def minimize_stochastic(
         stopping when the loss stalls.
     batch_size : int
         Samples per mini-batch.
-    rng : numpy.random.RandomState, default=None
-        Shuffles the samples at each epoch; ``None`` keeps their order.
+    shuffle : callable, default=None
+        ``shuffle()`` returns the random generator that shuffles the next
+        epoch's samples; ``None`` keeps their order.
     prox : callable, default=None
         Proximal operator ``prox(x, step)`` of the non-smooth term ``h``.
     nonsmooth : callable, default=None
@@ -156,6 +159,7 @@ def minimize_stochastic(
     converged, message = False, "maximum number of epochs reached"
     n_iter = 0
     while n_iter < max_iter:
+        rng = None if shuffle is None else shuffle()
         batches = iter_batches(n_samples, batch_size, rng)
         x, loss = run_epoch(batch_value_gradient, x, optimizer, schedule, batches, prox)
         n_iter += 1

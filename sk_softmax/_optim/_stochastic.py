@@ -9,8 +9,9 @@ of the penalty, each step is a proximal step::
           x <- prox_{lr h}(x + mu v - lr g)          Nesterov (Sutskever et al. 2013)
           x <- prox_{lr h}(x + v)                    classical momentum
     adam  m <- b1 m + (1 - b1) g,   s <- b2 s + (1 - b2) g^2
-          eta = lr sqrt(1 - b2^t) / (1 - b1^t) / (sqrt(s) + eps)     per coefficient
-          x <- prox_{eta h}(x - eta m)               (Kingma & Ba 2015)
+          m_hat = m / (1 - b1^t),      s_hat = s / (1 - b2^t)
+          eta = lr / (sqrt(s_hat) + eps)             per coefficient
+          x <- prox_{eta h}(x - eta m_hat)           (Kingma & Ba 2015, Alg. 1)
 
 Adam's proximal step uses its per-coefficient step sizes ``eta``: the proximal
 operator in the diagonal metric Adam scales the gradient by, which for the L1
@@ -89,11 +90,13 @@ class Adam:
         self.m += (1 - self.beta_1) * g
         self.s *= self.beta_2
         self.s += (1 - self.beta_2) * (g * g)
-        scale = lr * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
-        eta = np.sqrt(self.s)
+        # eta = lr / (sqrt(s_hat) + eps), the step each coordinate takes along
+        # the bias-corrected gradient estimate m_hat.
+        eta = self.s / (1 - self.beta_2**self.t)
+        np.sqrt(eta, out=eta)
         eta += self.epsilon
-        np.divide(scale, eta, out=eta)
-        x_new = x - eta * self.m
+        np.divide(lr, eta, out=eta)
+        x_new = x - eta * (self.m / (1 - self.beta_1**self.t))
         return x_new if prox is None else prox(x_new, eta)
 
 

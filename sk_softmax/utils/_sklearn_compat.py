@@ -4,9 +4,25 @@ Everything sk_softmax needs from scikit-learn beyond its public API is imported
 here, so that a change in a scikit-learn release touches one file.
 """
 
+import inspect
+
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight as _sklearn_sample_weight
+
+# Releases that refuse all-zero weights also have the switch to allow them.
+_CAN_ALLOW_ZERO = (
+    "allow_all_zero_weights" in inspect.signature(_sklearn_sample_weight).parameters
+)
+
+
+def _check_sample_weight(sample_weight, X, *, dtype, allow_all_zero=False):
+    """scikit-learn's sample-weight validation, optionally accepting all zeros."""
+    kwargs = (
+        {"allow_all_zero_weights": True} if allow_all_zero and _CAN_ALLOW_ZERO else {}
+    )
+    return _sklearn_sample_weight(sample_weight, X, dtype=dtype, **kwargs)
+
 
 try:  # scikit-learn >= 1.9: the (experimental) callback API
     from sklearn.callback import CallbackSupportMixin
