@@ -1,9 +1,10 @@
-"""A smoke run of the solver benchmark, so the script cannot rot."""
+"""Smoke runs of the benchmark scripts, so they cannot rot."""
 
 import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -50,3 +51,34 @@ def test_bench_solvers_smoke(bench_solvers, tmp_path, capsys):
     saved = json.loads(output.read_text())
     assert saved[0]["F_star"] == result["F_star"]
     assert "fastest LogisticRegression to 1e-6" in capsys.readouterr().out
+
+
+@pytest.fixture
+def bench_streaming(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import bench_streaming
+
+    yield bench_streaming
+    sys.modules.pop("bench_streaming", None)
+    sys.modules.pop("workloads", None)
+
+
+def test_bench_streaming_smoke(bench_streaming, tmp_path, capsys):
+    output = tmp_path / "streaming.json"
+    argv = ["--scale", "0.01", "--epochs", "2", "--repeats", "1"]
+    argv += ["--river-samples", "500", "--output", str(output)]
+    result = bench_streaming.main(argv)
+    saved = json.loads(output.read_text())
+    assert saved["rows"] == result["rows"]
+    expected = ["ours sgd", "ours adam", "SGDClassifier log_loss"]
+    if bench_streaming.river is not None:
+        expected.append("river SoftmaxRegression")
+    assert [row["contender"] for row in saved["rows"]] == expected
+    for row in saved["rows"]:
+        assert np.isfinite(row["epoch1_sps"]) and row["epoch1_sps"] > 0
+        assert np.isfinite(row["after"]["1"]["log_loss"])
+        if not row["contender"].startswith("river"):
+            assert np.isfinite(row["all_sps"]) and row["all_sps"] > 0
+            assert np.isfinite(row["after"]["2"]["log_loss"])
+    assert np.isfinite(saved["reference"]["log_loss"])
+    assert "same alpha" in capsys.readouterr().out
