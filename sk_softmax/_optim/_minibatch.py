@@ -6,8 +6,12 @@ optimiser of :mod:`sk_softmax._optim._stochastic` take one step per batch. The
 solver runs epochs until the monitored loss -- the training loss, or a held-out
 validation loss with early stopping -- has not improved by at least ``tol`` for
 ``n_iter_no_change`` epochs in a row (the rule of scikit-learn's
-``MLPClassifier``). With validation, the parameters of the best epoch are
-returned. Like the other solvers it sees only callables.
+``MLPClassifier``). An ``'adaptive'`` schedule divides the learning rate
+instead of stopping, and the improvement is then measured against the epochs
+of the new rate only: an earlier, noisier rate's luckiest epoch would otherwise
+end training before the smaller steps have settled. With validation, the
+parameters of the best epoch are returned. Like the other solvers it sees only
+callables.
 """
 
 import math
@@ -154,6 +158,9 @@ def minimize_stochastic(
     """
     x = np.array(x0, copy=True)
     best_score, best_x, best_loss = math.inf, x, math.nan
+    # The score to improve on; it restarts when the learning rate drops, so
+    # that each rate is judged against its own epochs.
+    reference = math.inf
     n_no_change = 0
     history, validation_history = [], []
     converged, message = False, "maximum number of epochs reached"
@@ -171,7 +178,8 @@ def minimize_stochastic(
         else:
             score = val = validation_loss(x)
             validation_history.append(val)
-        n_no_change = n_no_change + 1 if score > best_score - tol else 0
+        n_no_change = n_no_change + 1 if score > reference - tol else 0
+        reference = min(reference, score)
         if score < best_score:
             best_score, best_x, best_loss = score, x, loss
         if callback is not None and callback(
@@ -191,7 +199,7 @@ def minimize_stochastic(
                     f"{n_iter_no_change} epochs"
                 )
                 break
-            n_no_change = 0
+            n_no_change, reference = 0, score
     if validation_loss is not None:
         x, loss = best_x, best_loss
     return OptimizeResult(

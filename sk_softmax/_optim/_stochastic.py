@@ -6,13 +6,20 @@ and resume (``partial_fit``) exactly. With a proximal operator for the L1 part
 of the penalty, each step is a proximal step::
 
     sgd   v <- mu v - lr g
-          x <- prox_{lr h}(x + mu v - lr g)          Nesterov (Sutskever et al. 2013)
-          x <- prox_{lr h}(x + v)                    classical momentum
+          x <- prox_{eta h}(x + mu v - lr g)         Nesterov (Sutskever et al. 2013)
+          x <- prox_{eta h}(x + v)                   classical momentum
+          eta = lr / (1 - mu)
     adam  m <- b1 m + (1 - b1) g,   s <- b2 s + (1 - b2) g^2
           m_hat = m / (1 - b1^t),      s_hat = s / (1 - b2^t)
           eta = lr / (sqrt(s_hat) + eps)             per coefficient
           x <- prox_{eta h}(x - eta m_hat)           (Kingma & Ba 2015, Alg. 1)
 
+The momentum step's threshold is ``eta = lr / (1 - mu)``, the length of its
+steps once the velocity has built up: the velocity then carries
+``-lr g / (1 - mu)``, so a coefficient stays at zero exactly when its gradient
+is below the L1 strength, and a fixed point satisfies the optimality conditions
+of the penalised objective. (A threshold of ``lr`` would let the accumulated
+velocity push coefficients out of zero that the optimum keeps there.)
 Adam's proximal step uses its per-coefficient step sizes ``eta``: the proximal
 operator in the diagonal metric Adam scales the gradient by, which for the L1
 norm is soft-thresholding at ``eta * l1``. Both produce exact zeros.
@@ -58,7 +65,11 @@ class MomentumSGD:
             x_new -= lr * g
         else:
             x_new = x + v
-        return x_new if prox is None else prox(x_new, lr)
+        if prox is None:
+            return x_new
+        # In steady state the velocity carries lr * g / (1 - mu): the step the
+        # threshold must match for the fixed points to be the L1 optimum's.
+        return prox(x_new, lr / (1 - self.momentum))
 
 
 class Adam:
