@@ -244,6 +244,42 @@ BAD_FITS = {
         InvalidParameterError,
         "'class_weight' parameter",
     ),
+    "early_stopping_with_lbfgs": (
+        _invalid(solver="lbfgs", early_stopping=True),
+        ValueError,
+        "early_stopping needs a stochastic solver; solver='lbfgs'",
+    ),
+    "early_stopping_one_sample_per_class": (
+        _invalid(solver="sgd", early_stopping=True, validation_fraction=0.05),
+        ValueError,
+        r"early_stopping could not hold out validation_fraction=0\.05",
+    ),
+    "sgd_diverges": (
+        _invalid(solver="sgd", learning_rate_init=1e307, momentum=0.0),
+        ValueError,
+        "Solver 'sgd' diverged",
+    ),
+    **{
+        f"{name}={value!r}": (
+            _invalid(**{name: value}),
+            InvalidParameterError,
+            f"'{name}' parameter",
+        )
+        for name, value in [
+            ("batch_size", 0),
+            ("batch_size", "all"),
+            ("learning_rate", "optimal"),
+            ("learning_rate_init", 0.0),
+            ("power_t", -1.0),
+            ("momentum", 1.0),
+            ("beta_1", 1.0),
+            ("beta_2", -0.1),
+            ("epsilon", 0.0),
+            ("validation_fraction", 1.0),
+            ("n_iter_no_change", 0),
+            ("shuffle", "yes"),
+        ]
+    },
 }
 
 
@@ -420,3 +456,107 @@ def test_changed_column_names_at_predict_time(fitted_on_frame, method, change, m
     with pytest.raises(ValueError, match="feature names should match") as info:
         call(model, method, X)
     assert match in str(info.value)
+
+
+# --------------------------------------------------------------- partial_fit
+
+
+def _partial(X_change=None, y_change=None, **kwargs):
+    """A partial_fit call on good data, with X, y or arguments spoiled."""
+
+    def case():
+        X, y = good_data()
+        X = X_change(X) if X_change is not None else X
+        y = y_change(y) if y_change is not None else y
+        return X, y, kwargs
+
+    return case
+
+
+def _set(index, value):
+    def change(a):
+        a = a.astype(type(value)) if isinstance(value, str) else a.copy()
+        a[index] = value
+        return a
+
+    return change
+
+
+BAD_PARTIAL_FITS = {
+    "unseen_label": (_partial(y_change=_set(4, 7)), r"y contains labels \[7\]"),
+    "unseen_string_label": (
+        _partial(y_change=_set(0, "x")),
+        r"y contains labels .*'x'.* not in classes_",
+    ),
+    "other_classes": (_partial(classes=[0, 1, 2, 3]), r"differs from the classes_"),
+    "classes_2d": (_partial(classes=[[0, 1, 2]]), "classes must be a 1-D array"),
+    "nan_X": (_partial(X_change=_set((1, 1), np.nan)), "Input X contains NaN"),
+    "inf_X": (_partial(X_change=_set((1, 1), np.inf)), "Input X contains infinity"),
+    "too_many_features": (
+        _partial(X_change=lambda X: np.hstack([X, X])),
+        "X has 6 features, but SoftmaxClassifier is expecting 3 features",
+    ),
+    "negative_weight": (
+        _partial(sample_weight=-np.ones(N_SAMPLES)),
+        "sample_weight must be non-negative",
+    ),
+    "short_weight": (_partial(sample_weight=np.ones(5)), r"sample_weight\.shape"),
+    "string_X": (
+        _partial(X_change=lambda X: np.full(X.shape, "a")),
+        "could not convert|dtype",
+    ),
+    "y_length": (
+        _partial(y_change=lambda y: y[:-1]),
+        "inconsistent numbers of samples",
+    ),
+}
+
+
+def trained_online():
+    X, y = good_data()
+    return SoftmaxClassifier(solver="adam", random_state=0).partial_fit(
+        X, y, classes=[0, 1, 2]
+    )
+
+
+@pytest.mark.parametrize(
+    "make_case, match",
+    [pytest.param(*case, id=name) for name, case in BAD_PARTIAL_FITS.items()],
+)
+def test_failed_partial_fit_gets_a_clear_error_and_keeps_the_model(make_case, match):
+    model = trained_online()
+    before = fitted_state(model)
+    private_before = copy.deepcopy(model._stochastic_state)
+    X, y, kwargs = make_case()
+    with pytest.raises(ValueError, match=match):
+        model.partial_fit(X, y, **kwargs)
+    assert_same_state(before, fitted_state(model))
+    # The solver state (moments, shuffling) is untouched too: the next call
+    # continues exactly as it would have.
+    X, y = good_data()
+    reference = trained_online().partial_fit(X, y)
+    assert model._stochastic_state.epochs == private_before.epochs
+    assert model.partial_fit(X, y).coef_.tobytes() == reference.coef_.tobytes()
+
+
+def test_partial_fit_first_call_errors():
+    X, y = good_data()
+    model = SoftmaxClassifier()
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        model.partial_fit(X, y)
+    with pytest.raises(ValueError, match="at least 2 labels"):
+        model.partial_fit(X, y, classes=[1])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        model.partial_fit(X, y, classes=[0.5, 1.5, 2.5])
+    assert not hasattr(model, "classes_")
+    assert not hasattr(model, "n_features_in_")
+
+
+def test_partial_fit_changed_column_names():
+    X, y = good_data()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = SoftmaxClassifier(random_state=0).partial_fit(frame, y, classes=[0, 1, 2])
+    before = fitted_state(model)
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.partial_fit(frame.rename(columns={"c": "d"}), y)
+    assert_same_state(before, fitted_state(model))
