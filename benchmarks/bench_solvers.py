@@ -20,7 +20,6 @@ regenerated from all recorded workloads.
 
 import argparse
 import json
-import platform
 import sys
 import time
 import tracemalloc
@@ -29,13 +28,12 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss
-from threadpoolctl import threadpool_info
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _report import environment, replace_section
 from workloads import WORKLOADS
 
 from sk_softmax import SoftmaxClassifier
@@ -293,21 +291,6 @@ HEADER = (
 )
 
 
-def environment():
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": __import__("scipy").__version__,
-        "scikit-learn": sklearn.__version__,
-        "machine": platform.machine(),
-        "cpus": __import__("os").cpu_count(),
-        "blas": [
-            {k: lib.get(k) for k in ("filepath", "internal_api", "num_threads")}
-            for lib in threadpool_info()
-        ],
-    }
-
-
 def summary(result):
     rows = [r for r in result["rows"] if "skipped" not in r]
     ours = {r["solver"]: r for r in rows if not r["solver"].startswith("LR")}
@@ -404,11 +387,7 @@ def write_results_md():
     results = [
         json.loads(recorded[name].read_text()) for name in WORKLOADS if name in recorded
     ]
-    path = HERE / "RESULTS.md"
-    start, end = "<!-- solvers:start -->", "<!-- solvers:end -->"
-    head, rest = path.read_text().split(start)
-    _, tail = rest.split(end)
-    path.write_text(f"{head}{start}\n{to_markdown(results)}\n{end}{tail}")
+    replace_section("solvers", to_markdown(results))
 
 
 if __name__ == "__main__":

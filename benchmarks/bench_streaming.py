@@ -22,21 +22,17 @@ streaming section of ``benchmarks/RESULTS.md`` (appending it if missing).
 import argparse
 import functools
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import scipy
-import sklearn
 from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import accuracy_score, log_loss
-from threadpoolctl import threadpool_info
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _report import environment, replace_section
 from workloads import w2
 
 from sk_softmax import SoftmaxClassifier
@@ -205,29 +201,8 @@ def to_markdown(result):
     return "\n".join(out)
 
 
-def environment():
-    blas = [
-        {k: lib.get(k) for k in ("filepath", "internal_api", "num_threads")}
-        for lib in threadpool_info()
-    ]
-    return {
-        "python": platform.python_version(),
-        **{m.__name__: m.__version__ for m in (np, scipy, sklearn)},
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "blas": blas,
-    }
-
-
 def write_results_md(result):
     """Regenerate the streaming section of RESULTS.md, appending it if missing."""
-    path = HERE / "RESULTS.md"
-    text = path.read_text()
-    if START not in text:
-        title = "## Streaming: online training (`bench_streaming.py`)"
-        text = f"{text.rstrip()}\n\n{title}\n\n{METHOD}\n\n{START}\n{END}\n"
-    head, rest = text.split(START)
-    _, tail = rest.split(END)
     shape = "x".join(map(str, result["shape"]))
     body = (
         f"### W2 streamed ({shape}, {result['n_classes']} classes, chunks of "
@@ -235,7 +210,8 @@ def write_results_md(result):
         f"{to_markdown(result)}\n\nEnvironment:\n\n```\n"
         f"{json.dumps(result['env'], indent=1)}\n```"
     )
-    path.write_text(f"{head}{START}\n{body}\n{END}{tail}")
+    title = "## Streaming: online training (`bench_streaming.py`)"
+    replace_section("streaming", body, missing=f"{title}\n\n{METHOD}")
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
 """Smoke runs of the benchmark scripts, so they cannot rot."""
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -11,16 +12,16 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture
-def bench_solvers(monkeypatch):
+def load(monkeypatch):
+    """Import a benchmark script as a module; forget it and its helpers after."""
     monkeypatch.syspath_prepend(str(BENCHMARKS))
-    import bench_solvers
-
-    yield bench_solvers
-    sys.modules.pop("bench_solvers", None)
-    sys.modules.pop("workloads", None)
+    yield importlib.import_module
+    for name in ["bench_solvers", "bench_streaming", "workloads", "_report"]:
+        sys.modules.pop(name, None)
 
 
-def test_bench_solvers_smoke(bench_solvers, tmp_path, capsys):
+def test_bench_solvers_smoke(load, tmp_path, capsys):
+    bench_solvers = load("bench_solvers")
     output = tmp_path / "solvers.json"
     results = bench_solvers.main(
         [
@@ -53,17 +54,8 @@ def test_bench_solvers_smoke(bench_solvers, tmp_path, capsys):
     assert "fastest LogisticRegression to 1e-6" in capsys.readouterr().out
 
 
-@pytest.fixture
-def bench_streaming(monkeypatch):
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    import bench_streaming
-
-    yield bench_streaming
-    sys.modules.pop("bench_streaming", None)
-    sys.modules.pop("workloads", None)
-
-
-def test_bench_streaming_smoke(bench_streaming, tmp_path, capsys):
+def test_bench_streaming_smoke(load, tmp_path, capsys):
+    bench_streaming = load("bench_streaming")
     output = tmp_path / "streaming.json"
     argv = ["--scale", "0.01", "--epochs", "2", "--repeats", "1"]
     argv += ["--river-samples", "500", "--output", str(output)]

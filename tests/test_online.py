@@ -85,11 +85,6 @@ def test_stochastic_fit_approaches_the_optimum(solver):
     ).fit(X, y)
     assert model.converged_
     best, reached = objective(optimum, X, y), objective(model, X, y)
-    print(
-        solver,
-        (reached - best) / best,
-        np.abs(model.predict_proba(X) - optimum.predict_proba(X)).max(),
-    )
     assert best <= reached < (1 + 1e-3) * best
     assert np.abs(model.predict_proba(X) - optimum.predict_proba(X)).max() < 0.05
 
