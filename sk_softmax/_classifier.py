@@ -298,6 +298,18 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
            [0.928, 0.072, 0.   ]])
     >>> clf.score(X, y)
     0.96
+
+    Online, one batch at a time (a true softmax update, not one-vs-rest):
+
+    >>> import numpy as np
+    >>> X_scaled = StandardScaler().fit_transform(X)
+    >>> online = SoftmaxClassifier(solver="sgd", random_state=0)
+    >>> for rows in np.array_split(np.random.RandomState(0).permutation(150), 5):
+    ...     online = online.partial_fit(X_scaled[rows], y[rows], classes=[0, 1, 2])
+    >>> online.n_iter_
+    5
+    >>> bool(online.score(X_scaled, y) > 0.9)
+    True
     """
 
     _parameter_constraints: ClassVar[dict] = {

@@ -1,5 +1,6 @@
 """SoftmaxClassifier with the stochastic solvers: fit, partial_fit, early stopping."""
 
+import pickle
 import re
 import warnings
 
@@ -11,6 +12,8 @@ from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import log_loss
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sk_softmax import SoftmaxClassifier
@@ -377,3 +380,63 @@ def test_partial_fit_one_sample_at_a_time():
         model.partial_fit(X[i : i + 1], y[i : i + 1], classes=[0, 1, 2])
     assert model.n_iter_ == 60
     assert model.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_class_weight_equals_the_equivalent_sample_weight(solver):
+    X, y = _stream(n_classes=3)
+    class_weight = {0: 0.5, 1: 2.0, 2: 1.0}
+    params = {"solver": solver, "max_iter": 4, "random_state": 0}
+    by_class = quiet_fit(SoftmaxClassifier(class_weight=class_weight, **params), X, y)
+    by_sample = quiet_fit(
+        SoftmaxClassifier(**params),
+        X,
+        y,
+        sample_weight=np.array([class_weight[label] for label in y]),
+    )
+    assert by_class.coef_.tobytes() == by_sample.coef_.tobytes()
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_pickled_mid_stream_continues_identically(solver):
+    X, y = _stream()
+    chunks = np.array_split(np.arange(len(y)), 6)
+    model = SoftmaxClassifier(solver=solver, random_state=0)
+    for chunk in chunks[:3]:
+        model.partial_fit(X[chunk], y[chunk], classes=np.unique(y))
+    restored = pickle.loads(pickle.dumps(model))
+    for chunk in chunks[3:]:
+        model.partial_fit(X[chunk], y[chunk])
+        restored.partial_fit(X[chunk], y[chunk])
+    assert restored.coef_.tobytes() == model.coef_.tobytes()
+    assert restored.loss_curve_ == model.loss_curve_
+
+
+def test_grid_search_over_stochastic_settings_with_early_stopping():
+    X, y = _digits()
+    pipe = make_pipeline(
+        StandardScaler(),
+        SoftmaxClassifier(solver="adam", early_stopping=True, random_state=0),
+    )
+    search = GridSearchCV(
+        pipe,
+        {
+            "softmaxclassifier__learning_rate_init": [1e-3, 1e-2],
+            "softmaxclassifier__batch_size": [32, "auto"],
+        },
+        cv=3,
+        scoring="neg_log_loss",
+    ).fit(X, y)
+    best = search.best_estimator_[-1]
+    assert best.converged_
+    assert len(best.validation_loss_curve_) == best.n_iter_
+    # Stopping on held-out loss regularises: better held-out log-loss than the
+    # nearly unpenalised (alpha=1e-4) full-batch optimum.
+    full_batch = cross_val_score(
+        make_pipeline(StandardScaler(), SoftmaxClassifier()),
+        X,
+        y,
+        cv=3,
+        scoring="neg_log_loss",
+    )
+    assert search.best_score_ > full_batch.mean()
