@@ -304,10 +304,12 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     >>> import numpy as np
     >>> X_scaled = StandardScaler().fit_transform(X)
     >>> online = SoftmaxClassifier(solver="sgd", random_state=0)
-    >>> for rows in np.array_split(np.random.RandomState(0).permutation(150), 5):
-    ...     online = online.partial_fit(X_scaled[rows], y[rows], classes=[0, 1, 2])
+    >>> for epoch in range(4):
+    ...     order = np.random.RandomState(epoch).permutation(150)
+    ...     for rows in np.array_split(order, 5):
+    ...         online = online.partial_fit(X_scaled[rows], y[rows], classes=[0, 1, 2])
     >>> online.n_iter_
-    5
+    20
     >>> bool(online.score(X_scaled, y) > 0.9)
     True
     """
