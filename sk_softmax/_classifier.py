@@ -539,7 +539,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         The previous solution is used when warm-starting a compatible model;
         otherwise the weights are zero and the intercept is its optimum.
         """
-        if self.warm_start and self._compatible(classes, loss.X.shape[1]):
+        if self.warm_start and self._compatible(classes, loss.n_features):
             return loss.pack(self.coef_, self.intercept_)
         return loss.intercept_only_coef()
 

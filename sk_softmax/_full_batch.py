@@ -56,7 +56,7 @@ def solve_full_batch(solver, loss, coef0, y, *, tol, max_iter, random_state, cal
         return minimize_lbfgs(loss.value_gradient, coef0, **common)
     if solver == "newton-cg":
         if use_hessian_subsample(len(y), loss.n_dof):
-            n_coef = loss.X.shape[1] + loss.fit_intercept  # per class
+            n_coef = loss.n_features + loss.fit_intercept  # per class
             loss.subsample_hessian(
                 *stratified_rows(
                     y,

@@ -58,14 +58,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from sk_softmax._penalty import ElasticNet
+from sk_softmax._layout import CoefficientLayout
 
 # Logits bounded by this in absolute value need no shift before ``exp``: the
 # exponentials of K of them neither overflow nor underflow.
 _SAFE_EXP = {np.float64: 600.0, np.float32: 40.0}
 
 
-class LinearSoftmaxLoss:
+class LinearSoftmaxLoss(CoefficientLayout):
     """Weighted softmax cross-entropy of a linear model plus its penalty.
 
     Parameters
@@ -112,13 +112,10 @@ class LinearSoftmaxLoss:
         reuse=True,
     ):
         n_samples, n_features = X.shape
+        super().__init__(n_features, n_classes, fit_intercept, penalty, X.dtype)
         self.reuse = bool(reuse)
         self.X = X
-        self.dtype = X.dtype
-        self.n_classes = int(n_classes)
-        self.binary = self.n_classes == 2
-        self.fit_intercept = bool(fit_intercept)
-        self.penalty = ElasticNet() if penalty is None else penalty
+        self.n_samples = n_samples
         if sample_weight is None:
             weights = np.full(n_samples, 1.0 / n_samples)
         else:
@@ -132,11 +129,7 @@ class LinearSoftmaxLoss:
         else:
             # Position of Z[y_i, i] in the raveled class-major (K, n) logits.
             self._flat_y = y * n_samples + np.arange(n_samples)
-        k = 1 if self.binary else self.n_classes
-        self.n_free_classes = k
-        self._w_shape = (k, n_features)
-        self.n_dof = k * (n_features + int(self.fit_intercept))
-        self.raw_shape = (k, n_samples)
+        self.raw_shape = (self.n_free_classes, n_samples)
         self._buffers = {}
         self._hessian_rows = None
         self._y = y
@@ -181,66 +174,14 @@ class LinearSoftmaxLoss:
             buf = self._buffers[name] = np.empty(shape, dtype=self.dtype)
         return buf
 
-    # ------------------------------------------------------------------ packing
-    def unpack(self, coef):
-        """Split a flat ``coef`` into views ``(W, b)``, ``b`` None if no intercept."""
-        size = self._w_shape[0] * self._w_shape[1]
-        W = coef[:size].reshape(self._w_shape)
-        return W, (coef[size:] if self.fit_intercept else None)
+    def data_curvature(self):
+        """Upper bound on the cross-entropy's curvature, without the penalty.
 
-    def pack(self, W, b=None):
-        """Flat coefficients from ``W`` (k, d) and ``b`` (k,) (zeros if None)."""
-        coef = np.zeros(self.n_dof, dtype=self.dtype)
-        W_view, b_view = self.unpack(coef)
-        W_view[...] = W
-        if b_view is not None and b is not None:
-            b_view[...] = b
-        return coef
-
-    def intercept_only_coef(self):
-        """Minimiser of the objective over the intercept alone, with ``W = 0``.
-
-        With zero weights the probabilities are ``softmax(b)`` for every sample,
-        and the weighted cross-entropy is smallest at ``softmax(b) = pi``, the
-        weighted class frequencies: ``b = log(pi)`` up to a constant (centred
-        here), or ``log(pi_1 / pi_0)`` for two classes. Classes without weight
-        get the log of a tiny frequency instead of ``-inf``. Without an
-        intercept this is simply zero.
+        The softmax Jacobian's eigenvalues are at most 1/2, so the Hessian of
+        the cross-entropy is bounded by ``1/2 * sum_i w_i (||x_i||^2 +
+        fit_intercept)``.
         """
-        coef = np.zeros(self.n_dof, dtype=self.dtype)
-        b = self.unpack(coef)[1]
-        if b is not None:
-            pi = np.maximum(self._class_totals, 1e-12)
-            log_pi = np.log(pi / pi.sum())
-            b[...] = log_pi[1:] - log_pi[0] if self.binary else log_pi - log_pi.mean()
-        return coef
-
-    def initial_step(self):
-        """Reciprocal of an upper bound on the smooth part's Lipschitz constant.
-
-        The softmax Jacobian's eigenvalues are at most 1/2, so the Hessian is
-        bounded by ``1/2 * sum_i w_i (||x_i||^2 + fit_intercept) + l2``.
-        """
-        bound = 0.5 * (float(self._w64 @ self._row_sq) + self.fit_intercept)
-        bound += self.penalty.l2
-        return 1.0 / bound if bound > 0 else 1.0
-
-    def prox(self, coef, step):
-        """Proximal step of the penalty's L1 part on the weights (not the intercept).
-
-        ``step`` is a float, or an array of shape (n_dof,) of per-coefficient
-        steps (a diagonal metric, as in Adam).
-        """
-        out = np.array(coef, copy=True)
-        W = self.unpack(out)[0]
-        if np.ndim(step):
-            step = self.unpack(np.asarray(step))[0]
-        W[...] = self.penalty.prox(W, step)
-        return out
-
-    def nonsmooth_value(self, coef):
-        """Value of the penalty's L1 part, ``l1 * ||W||_1``."""
-        return self.penalty.nonsmooth_value(self.unpack(coef)[0])
+        return 0.5 * (float(self._w64 @ self._row_sq) + self.fit_intercept)
 
     # ------------------------------------------------------------------- maths
     def raw(self, coef, out=None):

@@ -143,7 +143,7 @@ def validation_split(y, sample_weight, fraction, seed):
 def _solver_inputs(state, loss, params):
     """Keyword arguments shared by a full stochastic solve and a single epoch."""
     has_l1 = loss.penalty.l1 > 0
-    n_samples = loss.raw_shape[1]
+    n_samples = loss.n_samples
     return {
         "batch_size": resolve_batch_size(params["batch_size"], n_samples),
         "shuffle": state.next_epoch_rng if params["shuffle"] else None,
@@ -177,7 +177,7 @@ def solve_stochastic(state, loss, coef0, params, validation_loss=None, callback=
     return minimize_stochastic(
         loss.batch_value_gradient,
         coef0,
-        loss.raw_shape[1],
+        loss.n_samples,
         optimizer=state.optimizer,
         schedule=state.schedule,
         nonsmooth=loss.nonsmooth_value if inputs["prox"] is not None else None,
@@ -198,7 +198,7 @@ def train_one_epoch(state, loss, coef0, params):
     """
     inputs = _solver_inputs(state, loss, params)
     rng = inputs["shuffle"]() if inputs["shuffle"] is not None else None
-    batches = iter_batches(loss.raw_shape[1], inputs["batch_size"], rng)
+    batches = iter_batches(loss.n_samples, inputs["batch_size"], rng)
     x, value = run_epoch(
         loss.batch_value_gradient,
         coef0,
