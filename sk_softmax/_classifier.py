@@ -1,6 +1,7 @@
 """SoftmaxClassifier: the scikit-learn estimator. Validates, encodes, solves, stores."""
 
 import contextlib
+import functools
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -11,6 +12,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sk_softmax._callbacks import CallbackSupportMixin, FitReporter
+from sk_softmax._dask import is_dask_collection
+from sk_softmax._dask_io import (
+    as_dask_arrays,
+    distributed_loss,
+    feature_names,
+    predict_lazily,
+)
 from sk_softmax._full_batch import (
     FULL_BATCH_SOLVERS,
     SMOOTH_SOLVERS,
@@ -118,6 +126,19 @@ def _diverged(solver, exc):
         "leave it 'auto'), or scale the features, for example with "
         "sklearn.preprocessing.StandardScaler."
     )
+
+
+def _lazy_on_dask(method):
+    """Make a predict method map itself lazily over the chunks of dask input."""
+
+    @functools.wraps(method)
+    def wrapper(self, X):
+        if is_dask_collection(X):
+            check_is_fitted(self)
+            return predict_lazily(self, method.__name__, X)
+        return method(self, X)
+
+    return wrapper
 
 
 class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -423,6 +444,8 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_solver_options()
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, sample_weight)
         reporter = FitReporter(self, max_subtasks=self.max_iter)
         with _restore_on_error(self):
             _reject_datetimes(X)
@@ -482,7 +505,11 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 state = StochasticState(None, None, None, None, 0, class_totals)
             # Inside the guard: a warning turned into an error restores the model.
             warn_if_not_converged(result, solver, self.tol, self.max_iter)
-        vars(self).update(self._attributes(classes, result.x, X.dtype))
+        return self._finish_fit(reporter, classes, result, X.dtype, state)
+
+    def _finish_fit(self, reporter, classes, result, dtype, state):
+        """Store the fitted attributes and the solver state; end the report."""
+        vars(self).update(self._attributes(classes, result.x, dtype))
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.loss_curve_ = list(result.history)
@@ -492,6 +519,54 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self._stochastic_state = state
         reporter.end()
         return self
+
+    def _fit_dask(self, X, y, sample_weight):
+        """Fit on dask collections with a full-batch solver, chunk by chunk.
+
+        The objective is reduced over the row chunks where they live (see
+        :mod:`sk_softmax._dask`); the data are never gathered.
+        """
+        if self.solver in STOCHASTIC_SOLVERS or self.early_stopping:
+            raise ValueError(
+                "fit on dask collections runs the full-batch solvers ('auto', "
+                f"'gd', 'lbfgs', 'newton-cg'); got solver={self.solver!r}"
+                f"{' with early_stopping' if self.early_stopping else ''}. For "
+                "'sgd' or 'adam', call partial_fit on the blocks in turn."
+            )
+        reporter = FitReporter(self, max_subtasks=self.max_iter)
+        with _restore_on_error(self):
+            names = feature_names(X)
+            X, y, sample_weight = as_dask_arrays(X, y, sample_weight)
+            self.n_features_in_ = X.shape[1]
+            if names is not None:
+                self.feature_names_in_ = names
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            reporter.begin(X, y, sample_weight)
+            loss, classes, class_totals = distributed_loss(
+                X,
+                y,
+                sample_weight,
+                class_weight=self.class_weight,
+                fit_intercept=self.fit_intercept,
+                penalty=ElasticNet(self.alpha, self.l1_ratio),
+            )
+            solver = self._resolve_solver(X, len(classes))
+            result = solve_full_batch(
+                solver,
+                loss,
+                self._initial_coef(loss, classes),
+                None,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                random_state=self.random_state,
+                callback=reporter.solver_callback(
+                    solver, False, lambda x: self._attributes(classes, x, X.dtype)
+                ),
+            )
+            warn_if_not_converged(result, solver, self.tol, self.max_iter)
+        state = StochasticState(None, None, None, None, 0, class_totals)
+        return self._finish_fit(reporter, classes, result, X.dtype, state)
 
     def _check_solver_options(self):
         """Refuse parameter combinations the chosen solver cannot honour."""
@@ -758,6 +833,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             z = np.hstack([np.zeros_like(z), z])
         return z
 
+    @_lazy_on_dask
     def decision_function(self, X):
         """Logits of the samples.
 
@@ -776,6 +852,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         z = self._logits(X)
         return z[:, 1] if len(self.classes_) == 2 else z
 
+    @_lazy_on_dask
     def predict(self, X):
         """Predict class labels: ArgMax of the logits.
 
@@ -792,6 +869,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         index = np.argmax(self._logits(X), axis=1)
         return self.classes_[index]
 
+    @_lazy_on_dask
     def predict_proba(self, X):
         """Class probabilities: SoftMax of the logits.
 
@@ -807,6 +885,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         return softmax(self._logits(X), axis=1)
 
+    @_lazy_on_dask
     def predict_log_proba(self, X):
         """Log of the class probabilities, computed directly by log-softmax.
 

@@ -38,8 +38,9 @@ def solve_full_batch(solver, loss, coef0, y, *, tol, max_iter, random_state, cal
         The objective.
     coef0 : ndarray of shape (n_dof,)
         Starting point.
-    y : ndarray of shape (n_samples,)
-        Encoded labels, for newton-cg's stratified Hessian subsample.
+    y : ndarray of shape (n_samples,) or None
+        Encoded labels, for newton-cg's stratified Hessian subsample; None
+        uses the full Hessian.
     tol, max_iter : float, int
         Stopping rule.
     random_state : int, RandomState instance or None
@@ -55,7 +56,7 @@ def solve_full_batch(solver, loss, coef0, y, *, tol, max_iter, random_state, cal
     if solver == "lbfgs":
         return minimize_lbfgs(loss.value_gradient, coef0, **common)
     if solver == "newton-cg":
-        if use_hessian_subsample(len(y), loss.n_dof):
+        if y is not None and use_hessian_subsample(len(y), loss.n_dof):
             n_coef = loss.n_features + loss.fit_intercept  # per class
             loss.subsample_hessian(
                 *stratified_rows(

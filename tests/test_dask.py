@@ -1,0 +1,221 @@
+"""Fitting on dask collections, on a real two-process LocalCluster.
+
+The reference is the same estimator fitted on the same data as numpy arrays:
+the objective reached agrees to a relative 1e-6 and the probabilities to 1e-5.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_digits, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from sk_softmax import SoftmaxClassifier
+from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._penalty import ElasticNet
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+pd = pytest.importorskip("pandas")
+
+FULL_BATCH = ["auto", "gd", "lbfgs", "newton-cg"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def digits(n_classes=10):
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    keep = y < n_classes
+    return X[keep], y[keep]
+
+
+def objective(model, X, y, sample_weight=None):
+    """The penalised objective of a fitted model on numpy data."""
+    loss = LinearSoftmaxLoss(
+        X,
+        np.searchsorted(model.classes_, y),
+        len(model.classes_),
+        sample_weight=sample_weight,
+        penalty=ElasticNet(model.alpha, model.l1_ratio),
+    )
+    coef = loss.pack(model.coef_, model.intercept_)
+    return loss.value(coef) + loss.nonsmooth_value(coef)
+
+
+def assert_same_fit(dask_model, numpy_model, X, y, sample_weight=None, frame=None):
+    reached = objective(dask_model, X, y, sample_weight)
+    optimum = objective(numpy_model, X, y, sample_weight)
+    assert reached == pytest.approx(optimum, rel=1e-6)
+    proba = dask_model.predict_proba(X if frame is None else frame)
+    assert np.abs(proba - numpy_model.predict_proba(X)).max() < 1e-5
+
+
+def test_without_a_distributed_client_the_chunks_stay_in_process():
+    # Runs first in this module, before the cluster fixture starts a client.
+    with pytest.raises(ValueError):
+        distributed.get_client()
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    reference = SoftmaxClassifier(alpha=1e-2, tol=1e-8).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = SoftmaxClassifier(alpha=1e-2, tol=1e-8).fit(
+            da.from_array(X, chunks=(40, 4)), da.from_array(y, chunks=40)
+        )
+    assert_same_fit(model, reference, X, y)
+
+
+@pytest.mark.parametrize("solver", FULL_BATCH)
+@pytest.mark.parametrize("container", ["array", "dataframe"])
+def test_fit_on_the_cluster_equals_the_numpy_fit(client, solver, container):
+    X, y = digits()
+    params = {"solver": solver, "alpha": 1e-3, "tol": 1e-8}
+    reference = SoftmaxClassifier(**params).fit(X, y)
+    if container == "array":
+        X_dask = da.from_array(X, chunks=(230, 64)).persist()
+        y_dask = da.from_array(y, chunks=230).persist()
+    else:
+        columns = [f"pixel {j}" for j in range(64)]
+        frame = pd.DataFrame(X, columns=columns)
+        X_dask = dd.from_pandas(frame, npartitions=8)
+        y_dask = dd.from_pandas(pd.Series(y), npartitions=8)
+    model = SoftmaxClassifier(**params).fit(X_dask, y_dask)
+    assert model.converged_
+    assert_same_fit(
+        model, reference, X, y, frame=None if container == "array" else frame
+    )
+    assert model.n_features_in_ == 64
+    if container == "dataframe":
+        assert_array_equal(model.feature_names_in_, columns)
+    else:
+        assert not hasattr(model, "feature_names_in_")
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_weights_and_binary_on_the_cluster(client, solver):
+    X, y = digits(n_classes=2)
+    rng = np.random.default_rng(0)
+    sample_weight = rng.uniform(0.1, 3.0, size=len(y))
+    params = {"solver": solver, "alpha": 1e-2, "tol": 1e-8, "class_weight": "balanced"}
+    reference = SoftmaxClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    X_dask = da.from_array(X, chunks=(90, 64))
+    y_dask = da.from_array(y, chunks=90)
+    for weights in [sample_weight, da.from_array(sample_weight, chunks=50)]:
+        model = SoftmaxClassifier(**params).fit(X_dask, y_dask, sample_weight=weights)
+        assert model.coef_.shape == (1, 64)
+        class_weights = len(y) / (2 * np.bincount(y, weights=sample_weight))
+        assert_same_fit(model, reference, X, y, sample_weight * class_weights[y])
+
+
+def test_l1_with_gd_on_the_cluster(client):
+    X, y = digits(n_classes=3)
+    params = {"solver": "gd", "alpha": 0.02, "l1_ratio": 1.0, "tol": 1e-8}
+    reference = SoftmaxClassifier(**params).fit(X, y)
+    model = SoftmaxClassifier(**params).fit(da.from_array(X, chunks=(200, 64)), y)
+    assert_array_equal(model.coef_ == 0, reference.coef_ == 0)
+    assert (model.coef_ == 0).sum() > 10
+    assert_same_fit(model, reference, X, y)
+
+
+def test_float32_stays_float32(client):
+    X, y = digits(n_classes=3)
+    X32 = X.astype(np.float32)
+    model = SoftmaxClassifier(alpha=1e-2, tol=1e-4).fit(
+        da.from_array(X32, chunks=(200, 64)), da.from_array(y, chunks=200)
+    )
+    assert model.coef_.dtype == np.float32
+    reference = SoftmaxClassifier(alpha=1e-2, tol=1e-4).fit(X32, y)
+    assert np.abs(model.predict_proba(X32) - reference.predict_proba(X32)).max() < 1e-3
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_predictions_on_dask_input_are_lazy(client, n_classes):
+    X, y = digits(n_classes)
+    labels = np.array(["zero", "one", "two"])[y]
+    model = SoftmaxClassifier(alpha=1e-2).fit(X, labels)
+    X_dask = da.from_array(X, chunks=(100, 64))
+    for method in [
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+    ]:
+        lazy = getattr(model, method)(X_dask)
+        assert isinstance(lazy, da.Array), method
+        expected = getattr(model, method)(X)
+        assert lazy.shape == expected.shape, method
+        computed = lazy.compute()
+        assert computed.dtype == expected.dtype, method
+        if method == "predict":
+            assert_array_equal(computed, expected)
+        else:
+            np.testing.assert_allclose(computed, expected, rtol=1e-12, atol=1e-12)
+    assert model.score(X_dask, da.from_array(labels, chunks=100)) == model.score(
+        X, labels
+    )
+
+
+def test_prediction_checks_features(client):
+    X, y = digits(n_classes=3)
+    columns = [f"c{j}" for j in range(64)]
+    frame = dd.from_pandas(pd.DataFrame(X, columns=columns), npartitions=4)
+    model = SoftmaxClassifier(alpha=1e-2).fit(frame, dd.from_pandas(pd.Series(y), 4))
+    assert model.predict(frame).compute().shape == (len(y),)
+    assert_array_equal(model.predict(frame).compute(), model.predict(frame.compute()))
+    renamed = frame.rename(columns={"c0": "z"})
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(renamed)
+    with pytest.raises(ValueError, match="X has 10 features"):
+        model.predict(da.zeros((5, 10), chunks=5))
+
+
+def _nan_X(X, y, w):
+    X[7, 3] = np.nan
+    return X, y, w
+
+
+@pytest.mark.parametrize(
+    "spoil, match",
+    [
+        (_nan_X, "Input X contains NaN"),
+        (lambda X, y, w: (X, y, -w), "sample_weight must be non-negative"),
+        (lambda X, y, w: (X, np.zeros_like(y), w), "at least 2 classes"),
+        (lambda X, y, w: (X, y[:-1], w), "inconsistent numbers of samples"),
+        (lambda X, y, w: (X, y, 0 * w), "must not be all zero"),
+    ],
+    ids=["nan", "negative_weight", "one_class", "short_y", "zero_weights"],
+)
+def test_bad_dask_input_gets_a_clear_error_and_keeps_the_model(client, spoil, match):
+    X, y = digits(n_classes=3)
+    model = SoftmaxClassifier(alpha=1e-2).fit(X, y)
+    before = model.coef_.copy(), model.n_iter_
+    X_bad, y_bad, w_bad = spoil(X.copy(), y.copy(), np.ones(len(y)))
+    with pytest.raises(ValueError, match=match):
+        model.fit(
+            da.from_array(X_bad, chunks=(100, 64)),
+            da.from_array(y_bad, chunks=100),
+            sample_weight=da.from_array(w_bad, chunks=100),
+        )
+    assert model.coef_.tobytes() == before[0].tobytes()
+    assert model.n_iter_ == before[1]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_fit_on_dask_points_to_partial_fit(solver):
+    X, y = digits(n_classes=3)
+    with pytest.raises(ValueError, match="call partial_fit on the blocks"):
+        SoftmaxClassifier(solver=solver).fit(da.from_array(X, chunks=100), y)
