@@ -23,7 +23,7 @@ every evaluation recomputes the logits where the chunk lives.
 """
 
 import numpy as np
-from sklearn.utils import check_array, column_or_1d
+from sklearn.utils import check_array, check_random_state, column_or_1d
 
 from sk_softmax._layout import CoefficientLayout
 from sk_softmax._loss import LinearSoftmaxLoss
@@ -34,90 +34,137 @@ def is_dask_collection(obj):
     return type(obj).__module__.split(".")[0] == "dask" and hasattr(obj, "dask")
 
 
+def _validate_block(X, y, sample_weight, classes, dtype):
+    """Check one row block where it lives; return it with encoded labels."""
+    X = check_array(X, dtype=dtype, ensure_min_samples=0, input_name="X")
+    # A block unpickled from the network can start at an address that is not a
+    # multiple of its itemsize; BLAS runs about 2.5 times slower on it, so such
+    # a block is copied once into aligned memory.
+    X = np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
+    y = column_or_1d(y)
+    if len(y) != len(X):
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples in a chunk: "
+            f"{len(X)} and {len(y)}."
+        )
+    if sample_weight is None:
+        sample_weight = np.ones(len(y))
+    else:
+        sample_weight = check_array(
+            sample_weight,
+            ensure_2d=False,
+            dtype=np.float64,
+            ensure_min_samples=0,
+            input_name="sample_weight",
+        )
+        if np.any(sample_weight < 0):
+            raise ValueError(
+                "sample_weight must be non-negative; got a negative weight "
+                f"({sample_weight.min():g})."
+            )
+    return X, np.searchsorted(classes, y), sample_weight
+
+
 class ChunkLoss:
-    """The objective on one chunk of rows: built where the chunk is stored.
+    """The objective on the row blocks one worker holds, built where they live.
+
+    The blocks stay separate arrays (nothing is copied together); their losses
+    are combined here, weighted by their shares of the group's sample weight,
+    so that one call per worker serves all its blocks.
 
     Parameters
     ----------
-    X : ndarray of shape (n_chunk, n_features)
-        The chunk's features; validated here (finite, numeric).
-    y : ndarray of shape (n_chunk,)
-        Its labels, encoded here against `classes`.
-    sample_weight : ndarray of shape (n_chunk,) or None
-        Its sample weights; validated here (finite, non-negative).
+    blocks : list of tuple
+        ``(X, y, sample_weight)`` per block: features (n_block, n_features),
+        labels (n_block,) and weights (n_block,) or None; validated here
+        (finite numeric features, non-negative weights) and the labels encoded
+        against `classes`.
     classes : ndarray of shape (n_classes,)
         Every class label of the whole data, sorted.
     dtype : dtype
         The floating dtype of the fit.
     """
 
-    def __init__(self, X, y, sample_weight, classes, dtype):
-        self.X = check_array(X, dtype=dtype, ensure_min_samples=0, input_name="X")
-        y = column_or_1d(y)
-        if len(y) != len(self.X):
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples in a chunk: "
-                f"{len(self.X)} and {len(y)}."
-            )
-        self.y = np.searchsorted(classes, y)
-        if sample_weight is None:
-            self.sample_weight = np.ones(len(y))
-        else:
-            sample_weight = check_array(
-                sample_weight,
-                ensure_2d=False,
-                dtype=np.float64,
-                ensure_min_samples=0,
-                input_name="sample_weight",
-            )
-            if np.any(sample_weight < 0):
-                raise ValueError(
-                    "sample_weight must be non-negative; got a negative weight "
-                    f"({sample_weight.min():g})."
-                )
-            self.sample_weight = sample_weight
+    def __init__(self, blocks, classes, dtype):
+        self.blocks = [_validate_block(*block, classes, dtype) for block in blocks]
         self.n_classes = len(classes)
-        self.loss = None
-        self._hessp = None
+        self.losses, self.shares = [], np.empty(0)
+        self._hessps = []
 
     def class_totals(self):
-        """Return the total sample weight of each class in the chunk."""
-        return np.bincount(self.y, weights=self.sample_weight, minlength=self.n_classes)
+        """Return the total sample weight of each class in the blocks."""
+        return sum(
+            np.bincount(y, weights=w, minlength=self.n_classes)
+            for _, y, w in self.blocks
+        )
 
     def build(self, class_weights, fit_intercept):
-        """Build the chunk's loss with the class weights; return its weight sum."""
-        weights = self.sample_weight * class_weights[self.y]
-        total = float(weights.sum())
-        if total > 0:
-            self.loss = LinearSoftmaxLoss(
-                self.X,
-                self.y,
-                self.n_classes,
-                sample_weight=weights,
-                fit_intercept=fit_intercept,
-            )
+        """Build the blocks' losses with the class weights; return the weight sum."""
+        self.losses, totals = [], []
+        for X, y, w in self.blocks:
+            weights = w * class_weights[y]
+            total = float(weights.sum())
+            if total > 0:
+                self.losses.append(
+                    LinearSoftmaxLoss(
+                        X,
+                        y,
+                        self.n_classes,
+                        sample_weight=weights,
+                        fit_intercept=fit_intercept,
+                    )
+                )
+                totals.append(total)
+        total = float(sum(totals))
+        self.shares = np.asarray(totals) / total if total > 0 else np.empty(0)
         return total
 
+    def sample_hessian_rows(self, rate, min_rate, seed):
+        """Subsample each block's rows for Hessian products, at a common rate.
+
+        Each block draws ``ceil(rate * n_block)`` rows, at least
+        ``ceil(min_rate * n_block)`` per class, stratified as the single-array
+        loss does; block ``i`` of this group draws from ``(seed, i)``.
+        """
+        for i, loss in enumerate(self.losses):
+            n_block = loss.n_samples
+            loss.sample_hessian_rows(
+                int(np.ceil(rate * n_block)),
+                int(np.ceil(min_rate * n_block)),
+                np.random.RandomState(
+                    np.random.SeedSequence([seed, i]).generate_state(1)
+                ),
+            )
+
+    def _combine(self, parts):
+        """Share-weighted sum of the blocks' results (tuples summed entrywise)."""
+        if isinstance(parts[0], tuple):
+            return tuple(
+                self._combine(list(column)) for column in zip(*parts, strict=True)
+            )
+        return sum(share * part for share, part in zip(self.shares, parts, strict=True))
+
     def data_curvature(self):
-        """Return the chunk loss's curvature bound."""
-        return self.loss.data_curvature()
+        """Return the curvature bound of the blocks' mean cross-entropy."""
+        return self._combine([loss.data_curvature() for loss in self.losses])
 
     def value(self, coef):
-        """Return the chunk's mean cross-entropy at `coef`."""
-        return self.loss.value(coef)
+        """Return the blocks' mean cross-entropy at `coef`."""
+        return self._combine([loss.value(coef) for loss in self.losses])
 
     def value_gradient(self, coef):
-        """Return the chunk's mean cross-entropy and its gradient at `coef`."""
-        return self.loss.value_gradient(coef)
+        """Return the blocks' mean cross-entropy and its gradient at `coef`."""
+        return self._combine([loss.value_gradient(coef) for loss in self.losses])
 
     def gradient_hessian(self, coef):
         """Return value and gradient; keep the Hessian at `coef` for :meth:`hessp`."""
-        value, grad, self._hessp = self.loss.gradient_hessian_product(coef)
-        return value, grad
+        parts = [loss.gradient_hessian_product(coef) for loss in self.losses]
+        self._hessps = [hessp for *_, hessp in parts]
+        return self._combine([(value, grad) for value, grad, _ in parts])
 
     def hessp(self, v):
         """Return the product of the Hessian kept by :meth:`gradient_hessian` with v."""
-        return self._hessp(v)
+        return self._combine([hessp(v) for hessp in self._hessps])
 
 
 class _LocalChunks:
@@ -128,6 +175,12 @@ class _LocalChunks:
 
     def map(self, method, *args):
         return [getattr(chunk, method)(*args) for chunk in self.chunks]
+
+    def map_each(self, method, args):
+        return [
+            getattr(chunk, method)(*a)
+            for chunk, a in zip(self.chunks, args, strict=True)
+        ]
 
     def restrict(self, keep):
         self.chunks = [c for c, k in zip(self.chunks, keep, strict=True) if k]
@@ -141,6 +194,13 @@ class _ActorChunks:
 
     def map(self, method, *args):
         futures = [getattr(actor, method)(*args) for actor in self.chunks]
+        return [future.result() for future in futures]
+
+    def map_each(self, method, args):
+        futures = [
+            getattr(actor, method)(*a)
+            for actor, a in zip(self.chunks, args, strict=True)
+        ]
         return [future.result() for future in futures]
 
     def restrict(self, keep):
@@ -196,12 +256,8 @@ def make_chunks(X, y, sample_weight, classes, dtype):
         weighted = sample_weight is not None
         parts = dask.compute(*blocks_X, *blocks_y, *(blocks_w if weighted else []))
         weights = parts[2 * n :] if weighted else [None] * n
-        return _LocalChunks(
-            [
-                ChunkLoss(parts[i], parts[n + i], weights[i], classes, dtype)
-                for i in range(n)
-            ]
-        )
+        blocks = [(parts[i], parts[n + i], weights[i]) for i in range(n)]
+        return _LocalChunks([ChunkLoss(blocks, classes, dtype)])
     futures_X = client.compute(list(blocks_X))
     futures_y = client.compute(list(blocks_y))
     futures_w = (
@@ -209,9 +265,19 @@ def make_chunks(X, y, sample_weight, classes, dtype):
         if sample_weight is None
         else client.compute(list(blocks_w))
     )
+    # One actor per worker, on the worker that holds the X blocks it gets.
+    client.wait_for_workers(1)
+    from distributed import wait
+
+    wait(futures_X)
+    holders = client.who_has(futures_X)
+    groups = {}
+    for fx, fy, fw in zip(futures_X, futures_y, futures_w, strict=True):
+        worker = sorted(holders[fx.key])[0]
+        groups.setdefault(worker, []).append((fx, fy, fw))
     actors = [
-        client.submit(ChunkLoss, fx, fy, fw, classes, dtype, actor=True)
-        for fx, fy, fw in zip(futures_X, futures_y, futures_w, strict=True)
+        client.submit(ChunkLoss, blocks, classes, dtype, actor=True, workers=[worker])
+        for worker, blocks in groups.items()
     ]
     return _ActorChunks([future.result() for future in actors])
 
@@ -225,6 +291,8 @@ class DistributedLoss(CoefficientLayout):
         What :func:`make_chunks` returns.
     class_totals : ndarray of shape (n_classes,)
         Weighted class totals over all chunks (class weights applied).
+    n_samples : int
+        Number of samples over all chunks.
     n_features : int
         Number of features.
     fit_intercept : bool
@@ -238,13 +306,21 @@ class DistributedLoss(CoefficientLayout):
     """
 
     def __init__(
-        self, chunks, class_totals, n_features, fit_intercept, penalty, dtype, shares
+        self,
+        chunks,
+        class_totals,
+        n_samples,
+        n_features,
+        fit_intercept,
+        penalty,
+        dtype,
+        shares,
     ):
         super().__init__(n_features, len(class_totals), fit_intercept, penalty, dtype)
         self.chunks = chunks
         self._shares = np.asarray(shares, dtype=np.float64)
         self._class_totals = class_totals / class_totals.sum()
-        self.n_samples = None
+        self.n_samples = int(n_samples)
 
     def _sum(self, parts):
         """Share-weighted sum of per-chunk results (floats or arrays)."""
@@ -284,6 +360,23 @@ class DistributedLoss(CoefficientLayout):
         if self.penalty.l2:
             self.unpack(grad)[0][...] += self.penalty.l2 * W
         return value + self.penalty.smooth_value(W), grad
+
+    def sample_hessian_rows(self, n_rows, min_per_class, random_state):
+        """Let every chunk subsample its rows for Hessian products.
+
+        The chunks draw the same share of their rows, ``n_rows / n_samples``
+        (and of each class, ``min_per_class / n_samples``), each from its own
+        stream of `random_state`.
+        """
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        seeds = np.random.SeedSequence(seed).generate_state(len(self.chunks.chunks))
+        self.chunks.map_each(
+            "sample_hessian_rows",
+            [
+                (n_rows / self.n_samples, min_per_class / self.n_samples, int(s))
+                for s in seeds
+            ],
+        )
 
     def gradient_hessian_product(self, coef, raw=None):
         """Objective, gradient and a Hessian-vector product function.

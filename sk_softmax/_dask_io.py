@@ -188,6 +188,7 @@ def distributed_loss(X, y, sample_weight, *, class_weight, fit_intercept, penalt
     loss = DistributedLoss(
         chunks,
         totals * class_weights,
+        X.shape[0],
         X.shape[1],
         fit_intercept,
         penalty,

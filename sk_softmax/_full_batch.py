@@ -1,10 +1,9 @@
 """Training with the full-batch solvers, and the rule behind ``solver='auto'``."""
 
 import scipy.sparse as sp
-from sklearn.utils import check_random_state
 
 from sk_softmax._optim import minimize_gd, minimize_lbfgs, minimize_newton_cg
-from sk_softmax._subsample import ROWS_PER_DOF, stratified_rows, use_hessian_subsample
+from sk_softmax._subsample import ROWS_PER_DOF, use_hessian_subsample
 
 FULL_BATCH_SOLVERS = ("gd", "lbfgs", "newton-cg")
 # Solvers that need a smooth objective: no L1 term.
@@ -27,7 +26,7 @@ def resolve_full_batch_solver(X, n_classes, fit_intercept, l1):
     return "lbfgs"
 
 
-def solve_full_batch(solver, loss, coef0, y, *, tol, max_iter, random_state, callback):
+def solve_full_batch(solver, loss, coef0, *, tol, max_iter, random_state, callback):
     """Run a full-batch solver on `loss` from `coef0`.
 
     Parameters
@@ -38,9 +37,6 @@ def solve_full_batch(solver, loss, coef0, y, *, tol, max_iter, random_state, cal
         The objective.
     coef0 : ndarray of shape (n_dof,)
         Starting point.
-    y : ndarray of shape (n_samples,) or None
-        Encoded labels, for newton-cg's stratified Hessian subsample; None
-        uses the full Hessian.
     tol, max_iter : float, int
         Stopping rule.
     random_state : int, RandomState instance or None
@@ -56,15 +52,10 @@ def solve_full_batch(solver, loss, coef0, y, *, tol, max_iter, random_state, cal
     if solver == "lbfgs":
         return minimize_lbfgs(loss.value_gradient, coef0, **common)
     if solver == "newton-cg":
-        if y is not None and use_hessian_subsample(len(y), loss.n_dof):
+        if use_hessian_subsample(loss.n_samples, loss.n_dof):
             n_coef = loss.n_features + loss.fit_intercept  # per class
-            loss.subsample_hessian(
-                *stratified_rows(
-                    y,
-                    ROWS_PER_DOF * loss.n_dof,
-                    min_per_class=ROWS_PER_DOF * n_coef,
-                    rng=check_random_state(random_state),
-                )
+            loss.sample_hessian_rows(
+                ROWS_PER_DOF * loss.n_dof, ROWS_PER_DOF * n_coef, random_state
             )
         return minimize_newton_cg(
             loss.gradient_hessian_product, loss.value, loss.raw, coef0, **common

@@ -57,8 +57,10 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
+from sklearn.utils import check_random_state
 
 from sk_softmax._layout import CoefficientLayout
+from sk_softmax._subsample import stratified_rows
 
 # Logits bounded by this in absolute value need no shift before ``exp``: the
 # exponentials of K of them neither overflow nor underflow.
@@ -375,6 +377,18 @@ class LinearSoftmaxLoss(CoefficientLayout):
         if batch is None:
             return None
         return (*batch.value_gradient(coef), float(self._w64[rows].sum()))
+
+    def sample_hessian_rows(self, n_rows, min_per_class, random_state):
+        """Draw the stratified row subsample for Hessian-vector products.
+
+        See :func:`sk_softmax._subsample.stratified_rows`: about `n_rows` rows,
+        at least `min_per_class` of each class (or all of its rows), each
+        reweighted by the inverse of its class's sampling rate.
+        """
+        rng = check_random_state(random_state)
+        self.subsample_hessian(
+            *stratified_rows(self._y, n_rows, min_per_class=min_per_class, rng=rng)
+        )
 
     def _raw_or(self, coef, raw):
         """``raw`` if given, else ``raw(coef)`` computed into a reused buffer."""
