@@ -16,7 +16,13 @@ def load(monkeypatch):
     """Import a benchmark script as a module; forget it and its helpers after."""
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     yield importlib.import_module
-    for name in ["bench_solvers", "bench_streaming", "workloads", "_report"]:
+    for name in [
+        "bench_solvers",
+        "bench_streaming",
+        "bench_dask",
+        "workloads",
+        "_report",
+    ]:
         sys.modules.pop(name, None)
 
 
@@ -74,3 +80,20 @@ def test_bench_streaming_smoke(load, tmp_path, capsys):
             assert np.isfinite(row["after"]["2"]["log_loss"])
     assert np.isfinite(saved["reference"]["log_loss"])
     assert "same alpha" in capsys.readouterr().out
+
+
+def test_bench_dask_smoke(load, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    bench_dask = load("bench_dask")
+    output = tmp_path / "dask.json"
+    result = bench_dask.main(
+        ["--scale", "0.02", "--repeats", "1", "--output", str(output)]
+    )
+    assert [row["solver"] for row in result["rows"]] == ["auto", "lbfgs", "newton-cg"]
+    for row in result["rows"]:
+        # Same iterations to the same gap on numpy and on the cluster.
+        assert row["numpy_iter"] == row["dask_iter"] >= 1
+        assert row["dask_s"] > 0 and row["ratio"] > 0
+    assert result["gradient"]["dask_ms"] > 0
+    assert json.loads(output.read_text())["chunks"] == 8
+    assert "dask / numpy" in capsys.readouterr().out
