@@ -219,3 +219,40 @@ def test_stochastic_fit_on_dask_points_to_partial_fit(solver):
     X, y = digits(n_classes=3)
     with pytest.raises(ValueError, match="call partial_fit on the blocks"):
         SoftmaxClassifier(solver=solver).fit(da.from_array(X, chunks=100), y)
+
+
+def test_warm_start_and_callbacks_on_the_cluster(client):
+    pytest.importorskip("sklearn.callback")  # set_callbacks needs it
+    X, y = digits(n_classes=3)
+    X_dask = da.from_array(X, chunks=(200, 64))
+    model = SoftmaxClassifier(solver="lbfgs", alpha=1e-2, tol=1e-8, warm_start=True)
+    model.fit(X_dask, y)
+    n_iter = model.n_iter_
+    model.fit(X_dask, y)  # starts at the optimum
+    assert model.n_iter_ < n_iter
+
+    class Stop:
+        def __init__(self):
+            self.steps = 0
+
+        def setup(self, estimator, context):
+            pass
+
+        def teardown(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context):
+            pass
+
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            if context.task_name == "iteration":
+                self.steps += 1
+                assert fitted_estimator.coef_.shape == (3, 64)
+                return self.steps == 4
+            return False
+
+    stop = Stop()
+    stopped = SoftmaxClassifier(solver="newton-cg", alpha=1e-2, tol=1e-12)
+    with pytest.warns(ConvergenceWarning, match="stopped by callback"):
+        stopped.set_callbacks(stop).fit(X_dask, y)
+    assert stopped.n_iter_ == stop.steps == 4
