@@ -1,10 +1,12 @@
 """Fitting on dask arrays: the objective as a reduction over row chunks.
 
-The rows of ``X`` are split into dask chunks. Each chunk becomes a
-:class:`ChunkLoss` -- a :class:`~sk_softmax._loss.LinearSoftmaxLoss` on that
-chunk alone, built once where the chunk lives (a ``dask.distributed`` actor on
-the worker holding it, or an object in this process without a distributed
-client). For coefficients ``x`` the objective and its derivatives are sums::
+The rows of ``X`` are split into dask chunks. Each chunk gets a
+:class:`~sk_softmax._loss.LinearSoftmaxLoss` on that chunk alone, built once
+where the chunk lives: a :class:`ChunkLoss` per worker (a ``dask.distributed``
+actor) holds the losses of the chunks that worker stores, so one call per
+worker serves them all; without a distributed client, one :class:`ChunkLoss`
+in this process holds every chunk. For coefficients ``x`` the objective and
+its derivatives are sums::
 
     F(x)   = sum_c share_c * F_c(x) + R(W)
     grad   = sum_c share_c * grad_c(x) + l2 W
@@ -30,7 +32,10 @@ from sk_softmax._loss import LinearSoftmaxLoss
 
 
 def is_dask_collection(obj):
-    """Whether `obj` is a dask array, DataFrame or Series (without importing dask)."""
+    """Return whether `obj` is a dask array, DataFrame or Series.
+
+    dask itself is not imported: it is an optional dependency.
+    """
     return type(obj).__module__.split(".")[0] == "dask" and hasattr(obj, "dask")
 
 
@@ -167,43 +172,31 @@ class ChunkLoss:
         return self._combine([hessp(v) for hessp in self._hessps])
 
 
-class _LocalChunks:
-    """Chunk losses in this process, for dask collections without a client."""
+class _ChunkPool:
+    """The :class:`ChunkLoss` objects: in this process, or actors on the workers.
 
-    def __init__(self, chunks):
+    ``map(method, *args)`` calls a method on every one of them (concurrently
+    for actors) and returns the results in order.
+    """
+
+    def __init__(self, chunks, remote):
         self.chunks = chunks
-
-    def map(self, method, *args):
-        return [getattr(chunk, method)(*args) for chunk in self.chunks]
+        self.remote = remote
 
     def map_each(self, method, args):
-        return [
+        """Call `method` on each chunk with its own arguments ``args[i]``."""
+        results = [
             getattr(chunk, method)(*a)
             for chunk, a in zip(self.chunks, args, strict=True)
         ]
-
-    def restrict(self, keep):
-        self.chunks = [c for c, k in zip(self.chunks, keep, strict=True) if k]
-
-
-class _ActorChunks:
-    """Chunk losses as dask.distributed actors on the workers holding the chunks."""
-
-    def __init__(self, actors):
-        self.chunks = actors
+        return [result.result() for result in results] if self.remote else results
 
     def map(self, method, *args):
-        futures = [getattr(actor, method)(*args) for actor in self.chunks]
-        return [future.result() for future in futures]
-
-    def map_each(self, method, args):
-        futures = [
-            getattr(actor, method)(*a)
-            for actor, a in zip(self.chunks, args, strict=True)
-        ]
-        return [future.result() for future in futures]
+        """Call `method` on every chunk with the same arguments."""
+        return self.map_each(method, [args] * len(self.chunks))
 
     def restrict(self, keep):
+        """Drop the chunks whose entry in `keep` is false."""
         self.chunks = [c for c, k in zip(self.chunks, keep, strict=True) if k]
 
 
@@ -220,7 +213,7 @@ def _client():
 
 
 def make_chunks(X, y, sample_weight, classes, dtype):
-    """Build a :class:`ChunkLoss` per row chunk of the dask arrays.
+    """Build the chunks' losses where they live: a :class:`ChunkLoss` per worker.
 
     Parameters
     ----------
@@ -237,9 +230,9 @@ def make_chunks(X, y, sample_weight, classes, dtype):
 
     Returns
     -------
-    chunks : object
-        A pool whose ``map(method, *args)`` calls a method on every chunk and
-        returns the results in order.
+    chunks : _ChunkPool
+        The :class:`ChunkLoss` objects, one per worker holding blocks (one in
+        this process without a distributed client).
     """
     blocks_X = X.to_delayed().ravel()
     blocks_y = y.to_delayed().ravel()
@@ -257,7 +250,7 @@ def make_chunks(X, y, sample_weight, classes, dtype):
         parts = dask.compute(*blocks_X, *blocks_y, *(blocks_w if weighted else []))
         weights = parts[2 * n :] if weighted else [None] * n
         blocks = [(parts[i], parts[n + i], weights[i]) for i in range(n)]
-        return _LocalChunks([ChunkLoss(blocks, classes, dtype)])
+        return _ChunkPool([ChunkLoss(blocks, classes, dtype)], remote=False)
     futures_X = client.compute(list(blocks_X))
     futures_y = client.compute(list(blocks_y))
     futures_w = (
@@ -279,7 +272,7 @@ def make_chunks(X, y, sample_weight, classes, dtype):
         client.submit(ChunkLoss, blocks, classes, dtype, actor=True, workers=[worker])
         for worker, blocks in groups.items()
     ]
-    return _ActorChunks([future.result() for future in actors])
+    return _ChunkPool([future.result() for future in actors], remote=True)
 
 
 class DistributedLoss(CoefficientLayout):
@@ -287,8 +280,8 @@ class DistributedLoss(CoefficientLayout):
 
     Parameters
     ----------
-    chunks : object
-        What :func:`make_chunks` returns.
+    chunks : _ChunkPool
+        What :func:`make_chunks` returns, with every chunk built.
     class_totals : ndarray of shape (n_classes,)
         Weighted class totals over all chunks (class weights applied).
     n_samples : int
