@@ -1,7 +1,8 @@
-"""What every benchmark records: the environment, and its section of RESULTS.md."""
+"""What every benchmark shares: the environment record, timing, RESULTS.md sections."""
 
 import os
 import platform
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +42,14 @@ def replace_section(name, body, missing=None):
     head, rest = text.split(start)
     _, tail = rest.split(end)
     RESULTS_MD.write_text(f"{head}{start}\n{body}\n{end}{tail}")
+
+
+def median_ms(f, repeats):
+    """Median wall time of `repeats` calls of `f`, in ms, after one warm-up."""
+    f()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)) * 1e3

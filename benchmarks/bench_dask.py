@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import environment, replace_section
+from _report import environment, median_ms, replace_section
 from bench_solvers import Contender, Search, _ours, prepare, reference_optimum
 
 from sk_softmax._dask_io import as_dask_arrays, distributed_loss
@@ -64,16 +64,6 @@ class DaskContender(Contender):
 
     def fit(self, max_iter, X, y, alpha):
         return super().fit(max_iter, self.X_dask, self.y_dask, alpha)
-
-
-def median_ms(f, repeats):
-    f()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
 
 
 def gradient_times(data, X_dask, y_dask, alpha, repeats):

@@ -33,7 +33,7 @@ from sklearn.metrics import accuracy_score, log_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _report import environment, replace_section
+from _report import environment, median_ms, replace_section
 from workloads import WORKLOADS
 
 from sk_softmax import SoftmaxClassifier
@@ -192,13 +192,7 @@ def gradient_timing(data, alpha, repeats=20):
     GT = np.ascontiguousarray(G.T)
 
     def median(f):
-        f()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            f()
-            times.append(time.perf_counter() - start)
-        return float(np.median(times)) * 1e3
+        return median_ms(f, repeats)
 
     if sp.issparse(X):
         row_major = median(lambda: X @ W.T) + median(lambda: X.T @ G)

@@ -491,15 +491,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 state.class_totals = class_totals
             else:
                 loss = self._make_loss(X, y_encoded, classes, sample_weight)
-                result = solve_full_batch(
-                    solver,
-                    loss,
-                    self._initial_coef(loss, classes),
-                    tol=self.tol,
-                    max_iter=self.max_iter,
-                    random_state=self.random_state,
-                    callback=callback,
-                )
+                result = self._solve_full_batch(solver, loss, classes, callback)
                 # Only the class totals carry over to a later partial_fit.
                 state = StochasticState(None, None, None, None, 0, class_totals)
             # Inside the guard: a warning turned into an error restores the model.
@@ -551,20 +543,25 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 penalty=ElasticNet(self.alpha, self.l1_ratio),
             )
             solver = self._resolve_solver(X, len(classes))
-            result = solve_full_batch(
-                solver,
-                loss,
-                self._initial_coef(loss, classes),
-                tol=self.tol,
-                max_iter=self.max_iter,
-                random_state=self.random_state,
-                callback=reporter.solver_callback(
-                    solver, False, lambda x: self._attributes(classes, x, X.dtype)
-                ),
+            callback = reporter.solver_callback(
+                solver, False, lambda x: self._attributes(classes, x, X.dtype)
             )
+            result = self._solve_full_batch(solver, loss, classes, callback)
             warn_if_not_converged(result, solver, self.tol, self.max_iter)
         state = StochasticState(None, None, None, None, 0, class_totals)
         return self._finish_fit(reporter, classes, result, X.dtype, state)
+
+    def _solve_full_batch(self, solver, loss, classes, callback):
+        """Run a full-batch solver on `loss` with the estimator's settings."""
+        return solve_full_batch(
+            solver,
+            loss,
+            self._initial_coef(loss, classes),
+            tol=self.tol,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+            callback=callback,
+        )
 
     def _check_solver_options(self):
         """Refuse parameter combinations the chosen solver cannot honour."""
