@@ -39,8 +39,9 @@ class StochasticState:
 
     Attributes
     ----------
-    solver : str
-        ``'sgd'`` or ``'adam'``.
+    solver : str or None
+        ``'sgd'`` or ``'adam'``; None after a full-batch fit, which keeps only
+        the class totals (and then `optimizer`, `schedule` and `seed` are None).
     optimizer : MomentumSGD or Adam
         The optimiser and its moments.
     schedule : LearningRate
