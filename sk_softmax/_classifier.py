@@ -830,7 +830,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     @_lazy_on_dask
     def decision_function(self, X):
-        """Logits of the samples.
+        """Compute the logits of the samples.
 
         Parameters
         ----------
