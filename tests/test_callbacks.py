@@ -142,6 +142,7 @@ def test_works_without_the_callback_module():
         # scikit-learn's own modules load first; then the callback module is
         # hidden from any later import, sk_softmax's included.
         import sklearn.model_selection, sklearn.metrics, sklearn.preprocessing
+        import sklearn.pipeline
         sys.modules["sklearn.callback"] = None
         from sk_softmax import SoftmaxClassifier
         X = np.random.default_rng(0).normal(size=(60, 3))
