@@ -1,11 +1,18 @@
 """sk_softmax: softmax (multinomial logistic) regression for scikit-learn.
 
 The public API: the SoftMax maths (:func:`softmax`, :func:`log_softmax`,
-:func:`softmax_jacobian`, :func:`softmax_jvp`, :func:`argmax`, :func:`hardmax`)
-and the estimator :class:`SoftmaxClassifier`.
+:func:`softmax_jacobian`, :func:`softmax_jvp`, :func:`argmax`, :func:`hardmax`),
+the estimator :class:`SoftmaxClassifier`, its training curves
+(:class:`TrainingCurveDisplay`), pandas views of its results
+(:func:`coef_frame`, :func:`proba_frame`) and secure loading
+(:func:`load_skops`, :data:`TRUSTED_TYPES`). ``import sk_softmax.onnx``
+registers the ONNX converter.
 """
 
 from sk_softmax._classifier import SoftmaxClassifier
+from sk_softmax._display import TrainingCurveDisplay
+from sk_softmax._frames import coef_frame, proba_frame
+from sk_softmax._persistence import TRUSTED_TYPES, load_skops
 from sk_softmax._softmax import (
     argmax,
     hardmax,
@@ -18,11 +25,16 @@ from sk_softmax._softmax import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "TRUSTED_TYPES",
     "SoftmaxClassifier",
+    "TrainingCurveDisplay",
     "__version__",
     "argmax",
+    "coef_frame",
     "hardmax",
+    "load_skops",
     "log_softmax",
+    "proba_frame",
     "softmax",
     "softmax_jacobian",
     "softmax_jvp",
