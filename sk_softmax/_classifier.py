@@ -1,7 +1,5 @@
 """SoftmaxClassifier: the scikit-learn estimator. Validates, encodes, solves, stores."""
 
-import contextlib
-import functools
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -17,13 +15,20 @@ from sk_softmax._dask_io import (
     as_dask_arrays,
     distributed_loss,
     feature_names,
-    predict_lazily,
 )
 from sk_softmax._full_batch import (
     FULL_BATCH_SOLVERS,
     SMOOTH_SOLVERS,
     resolve_full_batch_solver,
     solve_full_batch,
+)
+from sk_softmax._guards import (
+    diverged,
+    encode_known,
+    lazy_on_dask,
+    partial_fit_classes,
+    reject_datetimes,
+    restore_on_error,
 )
 from sk_softmax._loss import LinearSoftmaxLoss
 from sk_softmax._optim import NonFiniteError, warn_if_not_converged
@@ -45,100 +50,6 @@ from sk_softmax._weights import (
     class_weight_vector,
 )
 from sk_softmax.utils._sklearn_compat import Interval, StrOptions, _fit_context
-
-
-@contextlib.contextmanager
-def _restore_on_error(estimator):
-    """Put back the estimator's attributes if the block raises.
-
-    A failed ``fit`` must leave a previously fitted model exactly as it was, yet
-    ``validate_data`` records ``n_features_in_`` and ``feature_names_in_`` as
-    soon as it runs. Fitted attributes are only ever rebound, never mutated in
-    place, so a shallow copy of ``__dict__`` is enough.
-    """
-    saved = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(saved)
-        raise
-
-
-def _reject_datetimes(X):
-    """Raise a ValueError for datetime or timedelta features.
-
-    ``validate_data`` would silently turn them into numbers of nanoseconds.
-    """
-    dtypes = getattr(X, "dtypes", None)  # pandas DataFrame
-    dtypes = [getattr(X, "dtype", None)] if dtypes is None else list(dtypes)
-    if any(getattr(dtype, "kind", None) in ("M", "m") for dtype in dtypes):
-        raise ValueError(
-            "X has datetime or timedelta features, which are not numeric; "
-            "convert them to numbers (for example elapsed seconds) first."
-        )
-
-
-def _partial_fit_classes(estimator, classes, first_call):
-    """Validate ``partial_fit``'s `classes` against the model; return the labels."""
-    if classes is None:
-        if first_call:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit: every "
-                "label the model will see, for example classes=np.unique(y_all)."
-            )
-        return estimator.classes_
-    classes = np.asarray(classes)
-    if classes.ndim != 1:
-        raise ValueError(
-            f"classes must be a 1-D array of labels; got shape {classes.shape}."
-        )
-    check_classification_targets(classes)
-    classes = np.unique(classes)
-    if len(classes) < 2:
-        raise ValueError(
-            f"classes must hold at least 2 labels; got {classes.tolist()!r}."
-        )
-    if not first_call and not np.array_equal(classes, estimator.classes_):
-        raise ValueError(
-            f"classes={classes.tolist()!r} differs from the classes_ the model "
-            f"was trained with, {estimator.classes_.tolist()!r}."
-        )
-    return classes
-
-
-def _encode_known(y, classes):
-    """Return the indices of `y` in `classes`; raise for an unknown label."""
-    unseen = np.setdiff1d(y, classes)
-    if unseen.size:
-        raise ValueError(
-            f"y contains labels {unseen.tolist()!r} that are not in classes_ "
-            f"{classes.tolist()!r}. partial_fit cannot add classes: pass every "
-            "label in `classes` on the first call."
-        )
-    return np.searchsorted(classes, y)
-
-
-def _diverged(solver, exc):
-    """Return the error a stochastic solver's overflow becomes."""
-    return ValueError(
-        f"Solver {solver!r} diverged: {exc} Decrease learning_rate_init (or "
-        "leave it 'auto'), or scale the features, for example with "
-        "sklearn.preprocessing.StandardScaler."
-    )
-
-
-def _lazy_on_dask(method):
-    """Make a predict method map itself lazily over the chunks of dask input."""
-
-    @functools.wraps(method)
-    def wrapper(self, X):
-        if is_dask_collection(X):
-            check_is_fitted(self)
-            return predict_lazily(self, method.__name__, X)
-        return method(self, X)
-
-    return wrapper
 
 
 class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -447,8 +358,8 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if is_dask_collection(X):
             return self._fit_dask(X, y, sample_weight)
         reporter = FitReporter(self, max_subtasks=self.max_iter)
-        with _restore_on_error(self):
-            _reject_datetimes(X)
+        with restore_on_error(self):
+            reject_datetimes(X)
             X, y = validate_data(
                 self,
                 X,
@@ -525,7 +436,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "'sgd' or 'adam', call partial_fit on the blocks in turn."
             )
         reporter = FitReporter(self, max_subtasks=self.max_iter)
-        with _restore_on_error(self):
+        with restore_on_error(self):
             names = feature_names(X)
             X, y, sample_weight = as_dask_arrays(X, y, sample_weight)
             self.n_features_in_ = X.shape[1]
@@ -661,7 +572,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 callback,
             )
         except NonFiniteError as exc:
-            raise _diverged(solver, exc) from exc
+            raise diverged(solver, exc) from exc
         return result, state
 
     # ---------------------------------------------------------- partial_fit
@@ -707,9 +618,9 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         solver = self._stochastic_solver()
         first_call = not hasattr(self, "classes_")
         reporter = FitReporter(self, max_subtasks=1)
-        with _restore_on_error(self):
-            classes = _partial_fit_classes(self, classes, first_call)
-            _reject_datetimes(X)
+        with restore_on_error(self):
+            classes = partial_fit_classes(self, classes, first_call)
+            reject_datetimes(X)
             X, y = validate_data(
                 self,
                 X,
@@ -721,7 +632,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
             if first_call:  # later labels must be in classes_, a stricter test
                 check_classification_targets(y)
-            y_encoded = _encode_known(y, classes)
+            y_encoded = encode_known(y, classes)
             reporter.begin(X, y, sample_weight)
             sample_weight = check_sample_weight(
                 sample_weight, X, dtype=X.dtype, allow_all_zero=True
@@ -750,7 +661,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             try:
                 coef, value = train_one_epoch(state, loss, coef, params)
             except NonFiniteError as exc:
-                raise _diverged(solver, exc) from exc
+                raise diverged(solver, exc) from exc
             if first_call:
                 self._reset_partial_records()
             vars(self).update(self._attributes(classes, coef, X.dtype))
@@ -819,7 +730,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         """Full logits of shape (n_samples, n_classes), the source of every output."""
         check_is_fitted(self)
-        _reject_datetimes(X)
+        reject_datetimes(X)
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
         )
@@ -828,7 +739,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             z = np.hstack([np.zeros_like(z), z])
         return z
 
-    @_lazy_on_dask
+    @lazy_on_dask
     def decision_function(self, X):
         """Compute the logits of the samples.
 
@@ -847,7 +758,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         z = self._logits(X)
         return z[:, 1] if len(self.classes_) == 2 else z
 
-    @_lazy_on_dask
+    @lazy_on_dask
     def predict(self, X):
         """Predict class labels: ArgMax of the logits.
 
@@ -864,7 +775,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         index = np.argmax(self._logits(X), axis=1)
         return self.classes_[index]
 
-    @_lazy_on_dask
+    @lazy_on_dask
     def predict_proba(self, X):
         """Class probabilities: SoftMax of the logits.
 
@@ -880,7 +791,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         return softmax(self._logits(X), axis=1)
 
-    @_lazy_on_dask
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Log of the class probabilities, computed directly by log-softmax.
 

@@ -1,0 +1,112 @@
+"""The estimator's guards: input checks, failure atomicity, dask dispatch.
+
+Small functions :mod:`sk_softmax._classifier` applies around its methods: a
+failed call restores the model, datetimes are refused rather than silently
+turned into numbers, ``partial_fit``'s labels are checked against the model's
+classes, and a predict method given a dask collection maps itself over the
+chunks lazily.
+"""
+
+import contextlib
+import functools
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from sk_softmax._dask import is_dask_collection
+from sk_softmax._dask_io import predict_lazily
+
+
+@contextlib.contextmanager
+def restore_on_error(estimator):
+    """Put back the estimator's attributes if the block raises.
+
+    A failed ``fit`` must leave a previously fitted model exactly as it was, yet
+    ``validate_data`` records ``n_features_in_`` and ``feature_names_in_`` as
+    soon as it runs. Fitted attributes are only ever rebound, never mutated in
+    place, so a shallow copy of ``__dict__`` is enough.
+    """
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise
+
+
+def reject_datetimes(X):
+    """Raise a ValueError for datetime or timedelta features.
+
+    ``validate_data`` would silently turn them into numbers of nanoseconds.
+    """
+    dtypes = getattr(X, "dtypes", None)  # pandas DataFrame
+    dtypes = [getattr(X, "dtype", None)] if dtypes is None else list(dtypes)
+    if any(getattr(dtype, "kind", None) in ("M", "m") for dtype in dtypes):
+        raise ValueError(
+            "X has datetime or timedelta features, which are not numeric; "
+            "convert them to numbers (for example elapsed seconds) first."
+        )
+
+
+def partial_fit_classes(estimator, classes, first_call):
+    """Validate ``partial_fit``'s `classes` against the model; return the labels."""
+    if classes is None:
+        if first_call:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every "
+                "label the model will see, for example classes=np.unique(y_all)."
+            )
+        return estimator.classes_
+    classes = np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-D array of labels; got shape {classes.shape}."
+        )
+    check_classification_targets(classes)
+    classes = np.unique(classes)
+    if len(classes) < 2:
+        raise ValueError(
+            f"classes must hold at least 2 labels; got {classes.tolist()!r}."
+        )
+    if not first_call and not np.array_equal(classes, estimator.classes_):
+        raise ValueError(
+            f"classes={classes.tolist()!r} differs from the classes_ the model "
+            f"was trained with, {estimator.classes_.tolist()!r}."
+        )
+    return classes
+
+
+def encode_known(y, classes):
+    """Return the indices of `y` in `classes`; raise for an unknown label."""
+    unseen = np.setdiff1d(y, classes)
+    if unseen.size:
+        raise ValueError(
+            f"y contains labels {unseen.tolist()!r} that are not in classes_ "
+            f"{classes.tolist()!r}. partial_fit cannot add classes: pass every "
+            "label in `classes` on the first call."
+        )
+    return np.searchsorted(classes, y)
+
+
+def diverged(solver, exc):
+    """Return the error a stochastic solver's overflow becomes."""
+    return ValueError(
+        f"Solver {solver!r} diverged: {exc} Decrease learning_rate_init (or "
+        "leave it 'auto'), or scale the features, for example with "
+        "sklearn.preprocessing.StandardScaler."
+    )
+
+
+def lazy_on_dask(method):
+    """Make a predict method map itself lazily over the chunks of dask input."""
+
+    @functools.wraps(method)
+    def wrapper(self, X):
+        if is_dask_collection(X):
+            check_is_fitted(self)
+            return predict_lazily(self, method.__name__, X)
+        return method(self, X)
+
+    return wrapper
