@@ -9,8 +9,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sk_softmax._array_api import DeviceObjective, to_host, uses_array_api
 from sk_softmax._callbacks import CallbackSupportMixin, FitReporter
-from sk_softmax._dask import is_dask_collection
+from sk_softmax._dask import ChunkPool, DistributedLoss, is_dask_collection
 from sk_softmax._dask_io import (
     as_dask_arrays,
     distributed_loss,
@@ -33,7 +34,7 @@ from sk_softmax._guards import (
 from sk_softmax._loss import LinearSoftmaxLoss
 from sk_softmax._optim import NonFiniteError, warn_if_not_converged
 from sk_softmax._penalty import ElasticNet
-from sk_softmax._softmax import log_softmax, softmax
+from sk_softmax._softmax import log_softmax, log_softmax_xp, softmax, softmax_xp
 from sk_softmax._stochastic_fit import (
     AUTO_STOCHASTIC,
     STOCHASTIC_SOLVERS,
@@ -49,7 +50,15 @@ from sk_softmax._weights import (
     check_sample_weight,
     class_weight_vector,
 )
-from sk_softmax.utils._sklearn_compat import Interval, StrOptions, _fit_context
+from sk_softmax.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_same_namespace,
+    get_namespace,
+    get_namespace_and_device,
+    move_to,
+)
 
 
 class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -332,6 +341,10 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # Array API inputs: every full-batch solver (see _fit_array_api).
+        tags.array_api_support = (
+            self.solver not in STOCHASTIC_SOLVERS and not self.early_stopping
+        )
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -357,6 +370,8 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self._check_solver_options()
         if is_dask_collection(X):
             return self._fit_dask(X, y, sample_weight)
+        if uses_array_api(X):
+            return self._fit_array_api(X, y, sample_weight)
         reporter = FitReporter(self, max_subtasks=self.max_iter)
         with restore_on_error(self):
             reject_datetimes(X)
@@ -407,11 +422,12 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 state = StochasticState(None, None, None, None, 0, class_totals)
             # Inside the guard: a warning turned into an error restores the model.
             warn_if_not_converged(result, solver, self.tol, self.max_iter)
-        return self._finish_fit(reporter, classes, result, X.dtype, state)
+        attributes = self._attributes(classes, result.x, X.dtype)
+        return self._finish_fit(reporter, attributes, result, state)
 
-    def _finish_fit(self, reporter, classes, result, dtype, state):
+    def _finish_fit(self, reporter, attributes, result, state):
         """Store the fitted attributes and the solver state; end the report."""
-        vars(self).update(self._attributes(classes, result.x, dtype))
+        vars(self).update(attributes)
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.loss_curve_ = list(result.history)
@@ -460,7 +476,89 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             result = self._solve_full_batch(solver, loss, classes, callback)
             warn_if_not_converged(result, solver, self.tol, self.max_iter)
         state = StochasticState(None, None, None, None, 0, class_totals)
-        return self._finish_fit(reporter, classes, result, X.dtype, state)
+        attributes = self._attributes(classes, result.x, X.dtype)
+        return self._finish_fit(reporter, attributes, result, state)
+
+    def _fit_array_api(self, X, y, sample_weight):
+        """Fit on an array API input, which stays in its namespace and device.
+
+        The loss runs on the input's device; the full-batch solver on the host
+        sees only the coefficients (see :mod:`sk_softmax._array_api`). Fitted
+        arrays are put on the input's device.
+        """
+        if self.solver in STOCHASTIC_SOLVERS or self.early_stopping:
+            raise ValueError(
+                "Array API inputs run the full-batch solvers ('auto', 'gd', "
+                f"'lbfgs', 'newton-cg'); got solver={self.solver!r}"
+                f"{' with early_stopping' if self.early_stopping else ''}."
+            )
+        reporter = FitReporter(self, max_subtasks=self.max_iter)
+        with restore_on_error(self):
+            xp, _, device = get_namespace_and_device(X)
+            X, y = validate_data(
+                self, X, y, dtype=[xp.float64, xp.float32], ensure_min_samples=2
+            )
+            y = move_to(y, xp=xp, device=device)
+            check_classification_targets(y)
+            classes, y_encoded = xp.unique_inverse(y)
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    "SoftmaxClassifier needs samples of at least 2 classes, but "
+                    f"y contains only one class: {to_host(classes)[0]!r}."
+                )
+            reporter.begin(X, y, sample_weight)
+            if sample_weight is not None:
+                sample_weight = move_to(sample_weight, xp=xp, device=device)
+            sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
+            classes_host = to_host(classes)
+            totals = np.bincount(
+                to_host(y_encoded),
+                weights=to_host(sample_weight),
+                minlength=len(classes_host),
+            )
+            if self.class_weight == "balanced":
+                class_weights = balanced_class_weights(totals)
+            else:
+                class_weights = class_weight_vector(
+                    self.class_weight, classes_host, None, None
+                )
+            class_weights_xp = xp.asarray(class_weights, dtype=X.dtype, device=device)
+            sample_weight = sample_weight * xp.take(class_weights_xp, y_encoded)
+            if not bool(xp.any(sample_weight > 0)):
+                raise ValueError(
+                    "The class weights times the sample weights are all zero: "
+                    "nothing to fit."
+                )
+            device_loss = LinearSoftmaxLoss(
+                X,
+                y_encoded,
+                n_classes=len(classes_host),
+                sample_weight=sample_weight,
+                fit_intercept=self.fit_intercept,
+            )
+            loss = DistributedLoss(
+                ChunkPool([DeviceObjective(device_loss)], remote=False),
+                totals * class_weights,
+                X.shape[0],
+                X.shape[1],
+                self.fit_intercept,
+                ElasticNet(self.alpha, self.l1_ratio),
+                device_loss.dtype,
+                [1.0],
+            )
+            solver = self._resolve_solver(X, len(classes_host))
+
+            def on_device(coef):
+                attributes = self._attributes(classes, coef, device_loss.dtype)
+                for name in ("coef_", "intercept_"):
+                    attributes[name] = xp.asarray(attributes[name], device=device)
+                return attributes
+
+            callback = reporter.solver_callback(solver, False, on_device)
+            result = self._solve_full_batch(solver, loss, classes_host, callback)
+            warn_if_not_converged(result, solver, self.tol, self.max_iter)
+        state = StochasticState(None, None, None, None, 0, totals)
+        return self._finish_fit(reporter, on_device(result.x), result, state)
 
     def _solve_full_batch(self, solver, loss, classes, callback):
         """Run a full-batch solver on `loss` with the estimator's settings."""
@@ -521,7 +619,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         otherwise the weights are zero and the intercept is its optimum.
         """
         if self.warm_start and self._compatible(classes, loss.n_features):
-            return loss.pack(self.coef_, self.intercept_)
+            return loss.pack(to_host(self.coef_), to_host(self.intercept_))
         return loss.intercept_only_coef()
 
     def _compatible(self, classes, n_features):
@@ -529,7 +627,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         previous = getattr(self, "coef_", None)
         return (
             previous is not None
-            and np.array_equal(getattr(self, "classes_", None), classes)
+            and np.array_equal(to_host(self.classes_), to_host(classes))
             and previous.shape[1] == n_features
         )
 
@@ -686,7 +784,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         ``schedule`` is None). The coefficients are the fitted ones, or zero
         (uniform probabilities) on the first call.
         """
-        n_free = 1 if len(classes) == 2 else len(classes)
+        n_free = 1 if classes.shape[0] == 2 else classes.shape[0]
         n_dof = n_free * (X.shape[1] + int(self.fit_intercept))
         if first_call:
             coef = np.zeros(n_dof, dtype=X.dtype)
@@ -715,7 +813,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _attributes(self, classes, coef, dtype):
         """Return `classes_`, `coef_` and `intercept_` of packed coefficients."""
-        n_free = 1 if len(classes) == 2 else len(classes)
+        n_free = 1 if classes.shape[0] == 2 else classes.shape[0]
         size = coef.size - (n_free if self.fit_intercept else 0)
         return {
             "classes_": classes,
@@ -727,16 +825,23 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             ),
         }
 
-    def _logits(self, X):
+    def _logits(self, X, method):
         """Full logits of shape (n_samples, n_classes), the source of every output."""
         check_is_fitted(self)
         reject_datetimes(X)
+        check_same_namespace(X, self, attribute="coef_", method=method)
+        xp, is_array_api = get_namespace(X)
+        if is_array_api and not uses_array_api(X):
+            xp = np
         X = validate_data(
-            self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32]
+            self, X, reset=False, accept_sparse="csr", dtype=[xp.float64, xp.float32]
         )
-        z = np.asarray(X @ self.coef_.T) + self.intercept_
-        if len(self.classes_) == 2:
-            z = np.hstack([np.zeros_like(z), z])
+        if xp is np:
+            z = np.asarray(X @ self.coef_.T) + self.intercept_
+        else:
+            z = X @ self.coef_.T + self.intercept_
+        if self.classes_.shape[0] == 2:
+            z = xp.concat([xp.zeros_like(z), z], axis=1)
         return z
 
     @lazy_on_dask
@@ -755,8 +860,8 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             logit of ``classes_[1]`` against ``classes_[0]``, positive where
             ``classes_[1]`` is predicted.
         """
-        z = self._logits(X)
-        return z[:, 1] if len(self.classes_) == 2 else z
+        z = self._logits(X, "decision_function")
+        return z[:, 1] if self.classes_.shape[0] == 2 else z
 
     @lazy_on_dask
     def predict(self, X):
@@ -772,8 +877,11 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             The label of the largest logit (the first one on ties).
         """
-        index = np.argmax(self._logits(X), axis=1)
-        return self.classes_[index]
+        z = self._logits(X, "predict")
+        if isinstance(z, np.ndarray):
+            return self.classes_[np.argmax(z, axis=1)]
+        xp, _ = get_namespace(z)
+        return xp.take(self.classes_, xp.argmax(z, axis=1))
 
     @lazy_on_dask
     def predict_proba(self, X):
@@ -789,7 +897,10 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of `classes_`; each row sums to one.
         """
-        return softmax(self._logits(X), axis=1)
+        z = self._logits(X, "predict_proba")
+        if isinstance(z, np.ndarray):
+            return softmax(z, axis=1)
+        return softmax_xp(z, get_namespace(z)[0], axis=1)
 
     @lazy_on_dask
     def predict_log_proba(self, X):
@@ -808,4 +919,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of `classes_`.
         """
-        return log_softmax(self._logits(X), axis=1)
+        z = self._logits(X, "predict_log_proba")
+        if isinstance(z, np.ndarray):
+            return log_softmax(z, axis=1)
+        return log_softmax_xp(z, get_namespace(z)[0], axis=1)

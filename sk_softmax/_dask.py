@@ -172,7 +172,7 @@ class ChunkLoss:
         return self._combine([hessp(v) for hessp in self._hessps])
 
 
-class _ChunkPool:
+class ChunkPool:
     """The :class:`ChunkLoss` objects: in this process, or actors on the workers.
 
     ``map(method, *args)`` calls a method on every one of them (concurrently
@@ -230,7 +230,7 @@ def make_chunks(X, y, sample_weight, classes, dtype):
 
     Returns
     -------
-    chunks : _ChunkPool
+    chunks : ChunkPool
         The :class:`ChunkLoss` objects, one per worker holding blocks (one in
         this process without a distributed client).
     """
@@ -250,7 +250,7 @@ def make_chunks(X, y, sample_weight, classes, dtype):
         parts = dask.compute(*blocks_X, *blocks_y, *(blocks_w if weighted else []))
         weights = parts[2 * n :] if weighted else [None] * n
         blocks = [(parts[i], parts[n + i], weights[i]) for i in range(n)]
-        return _ChunkPool([ChunkLoss(blocks, classes, dtype)], remote=False)
+        return ChunkPool([ChunkLoss(blocks, classes, dtype)], remote=False)
     futures_X = client.compute(list(blocks_X))
     futures_y = client.compute(list(blocks_y))
     futures_w = (
@@ -272,7 +272,7 @@ def make_chunks(X, y, sample_weight, classes, dtype):
         client.submit(ChunkLoss, blocks, classes, dtype, actor=True, workers=[worker])
         for worker, blocks in groups.items()
     ]
-    return _ChunkPool([future.result() for future in actors], remote=True)
+    return ChunkPool([future.result() for future in actors], remote=True)
 
 
 class DistributedLoss(CoefficientLayout):
@@ -280,7 +280,7 @@ class DistributedLoss(CoefficientLayout):
 
     Parameters
     ----------
-    chunks : _ChunkPool
+    chunks : ChunkPool
         What :func:`make_chunks` returns, with every chunk built.
     class_totals : ndarray of shape (n_classes,)
         Weighted class totals over all chunks (class weights applied).

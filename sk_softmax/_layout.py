@@ -41,6 +41,9 @@ class CoefficientLayout:
         self.fit_intercept = bool(fit_intercept)
         self.penalty = ElasticNet() if penalty is None else penalty
         self.dtype = np.dtype(dtype)
+        # The array namespace of the coefficients the methods see: numpy, or
+        # an array API namespace on an accelerator (set by subclasses).
+        self.xp = np
         k = 1 if self.binary else self.n_classes
         self.n_free_classes = k
         self._w_shape = (k, self.n_features)
@@ -49,7 +52,7 @@ class CoefficientLayout:
     def unpack(self, coef):
         """Split a flat ``coef`` into views ``(W, b)``, ``b`` None if no intercept."""
         size = self._w_shape[0] * self._w_shape[1]
-        W = coef[:size].reshape(self._w_shape)
+        W = self.xp.reshape(coef[:size], self._w_shape)
         return W, (coef[size:] if self.fit_intercept else None)
 
     def pack(self, W, b=None):

@@ -61,10 +61,28 @@ from sklearn.utils import check_random_state
 
 from sk_softmax._layout import CoefficientLayout
 from sk_softmax._subsample import stratified_rows
+from sk_softmax.utils._sklearn_compat import (
+    _expit,
+    _is_numpy_namespace,
+    get_namespace_and_device,
+    move_to,
+)
 
 # Logits bounded by this in absolute value need no shift before ``exp``: the
 # exponentials of K of them neither overflow nor underflow.
 _SAFE_EXP = {np.float64: 600.0, np.float32: 40.0}
+
+
+def _inplace(xp, name, *args, out=None, **kwargs):
+    """Return ``xp.<name>(*args)``, written into `out` for numpy.
+
+    The one place where the numpy path and an array API namespace differ in
+    how they compute: numpy reuses buffers (``out=``), which the array API
+    standard does not have. The maths is the same either way.
+    """
+    if out is not None and xp is np:
+        return getattr(np, name)(*args, out=out, **kwargs)
+    return getattr(xp, name)(*args, **kwargs)
 
 
 class LinearSoftmaxLoss(CoefficientLayout):
@@ -114,39 +132,74 @@ class LinearSoftmaxLoss(CoefficientLayout):
         reuse=True,
     ):
         n_samples, n_features = X.shape
-        super().__init__(n_features, n_classes, fit_intercept, penalty, X.dtype)
+        xp, is_array_api, device = (
+            (np, False, None) if sp.issparse(X) else get_namespace_and_device(X)
+        )
+        xp = xp if is_array_api and not _is_numpy_namespace(xp) else np
+        dtype = X.dtype if xp is np else _numpy_dtype(X.dtype, xp)
+        super().__init__(n_features, n_classes, fit_intercept, penalty, dtype)
+        self.xp, self.device = xp, device
         self.reuse = bool(reuse)
         self.X = X
         self.n_samples = n_samples
         if sample_weight is None:
             weights = np.full(n_samples, 1.0 / n_samples)
         else:
+            sample_weight = move_to(sample_weight, xp=np, device="cpu")
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
             weights = sample_weight / sample_weight.sum()
-        self._w64 = weights
-        self.weights = weights.astype(self.dtype)
-        y = np.asarray(y, dtype=np.intp)
-        if self.binary:
-            self._y1 = (y == 1).astype(self.dtype)
-        else:
-            # Position of Z[y_i, i] in the raveled class-major (K, n) logits.
-            self._flat_y = y * n_samples + np.arange(n_samples)
-        self.raw_shape = (self.n_free_classes, n_samples)
+        self._w64 = weights  # on the host, for reductions there
         self._buffers = {}
         self._hessian_rows = None
+        self.raw_shape = (self.n_free_classes, n_samples)
+        if xp is np:
+            self.weights = weights.astype(self.dtype)
+            y = np.asarray(y, dtype=np.intp)
+            self._class_totals = np.bincount(
+                y, weights=weights, minlength=self.n_classes
+            )
+        else:
+            self.weights = xp.asarray(weights, dtype=X.dtype, device=device)
+            y = xp.asarray(move_to(y, xp=xp, device=device), dtype=xp.int64)
+            classes = xp.arange(self.n_classes, device=device)
+            # diag(w) Y, class-major: the one-hot labels weighted, on the device.
+            self._weighted_targets = (
+                xp.astype(y[None, :] == classes[:, None], X.dtype) * self.weights
+            )
+            totals = xp.sum(self._weighted_targets, axis=1)
+            self._class_totals = np.asarray(
+                move_to(totals, xp=np, device="cpu"), dtype=np.float64
+            )
         self._y = y
-        self._class_totals = np.bincount(y, weights=weights, minlength=self.n_classes)
+        if self.binary:
+            self._y1 = (
+                xp.astype(y == 1, X.dtype)
+                if xp is not np
+                else ((y == 1).astype(self.dtype))
+            )
+        else:
+            # Position of Z[y_i, i] in the raveled class-major (K, n) logits.
+            arange = (
+                xp.arange(n_samples)
+                if xp is np
+                else (xp.arange(n_samples, device=device))
+            )
+            self._flat_y = y * n_samples + arange
 
     @cached_property
     def _row_sq(self):
         """Squared norms of the rows of ``X``."""
         if sp.issparse(self.X):
             return np.asarray(self.X.multiply(self.X).sum(axis=1)).ravel()
+        if self.xp is not np:
+            return self.xp.vecdot(self.X, self.X)
         return np.einsum("ij,ij->i", self.X, self.X)
 
     @cached_property
     def _max_row_norm(self):
-        return float(np.sqrt(self._row_sq.max())) if len(self._row_sq) else 0.0
+        if not self.n_samples:
+            return 0.0
+        return float(self.xp.sqrt(self.xp.max(self._row_sq)))
 
     @cached_property
     def _targets(self):
@@ -156,8 +209,13 @@ class LinearSoftmaxLoss(CoefficientLayout):
         classes; ``X``'s in the data's dtype (a float64 sparse factor would
         upcast a copy of ``X``).
         """
-        n_samples = len(self._y)
+        n_samples = self.n_samples
         k = self.n_free_classes
+        if self.xp is not np:
+            xp = self.xp
+            target_X = (self._weighted_targets @ self.X)[self.n_classes - k :, :]
+            totals = self._class_totals[self.n_classes - k :]
+            return target_X, xp.asarray(totals, dtype=self.X.dtype, device=self.device)
         targets = sp.csr_matrix(
             (self.weights, (self._y, np.arange(n_samples))),
             shape=(self.n_classes, n_samples),
@@ -170,7 +228,12 @@ class LinearSoftmaxLoss(CoefficientLayout):
         return target_X, self._class_totals[self.n_classes - k :].astype(self.dtype)
 
     def _buffer(self, name, shape):
-        """Return a work array, allocated on first use and reused afterwards."""
+        """Return a work array, allocated on first use and reused afterwards.
+
+        None for an array API namespace: its operations return new arrays.
+        """
+        if self.xp is not np:
+            return None
         buf = self._buffers.get(name)
         if buf is None or buf.shape != shape:
             buf = self._buffers[name] = np.empty(shape, dtype=self.dtype)
@@ -183,7 +246,19 @@ class LinearSoftmaxLoss(CoefficientLayout):
         the cross-entropy is bounded by ``1/2 * sum_i w_i (||x_i||^2 +
         fit_intercept)``.
         """
-        return 0.5 * (float(self._w64 @ self._row_sq) + self.fit_intercept)
+        return 0.5 * (self._weighted_sum(self._row_sq) + self.fit_intercept)
+
+    def _weighted_sum(self, terms):
+        """``sum_i w_i terms_i`` as a float (in float64 on the numpy path)."""
+        if self.xp is np:
+            return float(self._w64 @ terms)
+        return float(self.xp.sum(self.weights * terms))
+
+    def _take_targets(self, a):
+        """Return the entries ``a[y_i, i]`` of class-major logits ``a`` (K, n)."""
+        if self.xp is np:
+            return np.take(a, self._flat_y)
+        return self.xp.take(self.xp.reshape(a, (-1,)), self._flat_y)
 
     # ------------------------------------------------------------------- maths
     def raw(self, coef, out=None):
@@ -200,27 +275,32 @@ class LinearSoftmaxLoss(CoefficientLayout):
         -------
         raw : ndarray of shape (k, n_samples)
         """
-        if out is None:
+        if out is None and self.xp is np:
             out = np.empty(self.raw_shape, dtype=self.dtype)
         return self._linear(self.X, coef, out)
 
+    def _coef(self, coef):
+        """`coef` as an array of this object's namespace and dtype."""
+        return np.asarray(coef, dtype=self.dtype) if self.xp is np else coef
+
     def _linear(self, X, coef, out):
-        """Write ``(X @ W.T + b).T`` into ``out`` (k, len(X))."""
-        W, b = self.unpack(np.asarray(coef, dtype=self.dtype))
+        """Write ``(X @ W.T + b).T`` into ``out`` (k, len(X)); return it."""
+        W, b = self.unpack(self._coef(coef))
         if sp.issparse(X):
             out[...] = (X @ W.T).T
         else:
-            np.matmul(W, X.T, out=out)
+            out = _inplace(self.xp, "matmul", W, X.T, out=out)
         if b is not None:
-            out += b[:, None]
+            out = _inplace(self.xp, "add", out, b[:, None], out=out)
         return out
 
     def _logit_bound(self, coef):
         """Upper bound on ``|Z|``: ``max_k ||W_k|| max_i ||x_i|| + max |b|``."""
+        xp = self.xp
         W, b = self.unpack(coef)
-        bound = float(np.sqrt(np.max(np.einsum("kj,kj->k", W, W))))
+        bound = float(xp.sqrt(xp.max(xp.sum(W * W, axis=1))))
         bound *= self._max_row_norm
-        return bound + (float(np.max(np.abs(b))) if b is not None else 0.0)
+        return bound + (float(xp.max(xp.abs(b))) if b is not None else 0.0)
 
     def _cross_entropy(self, raw, coef):
         """Weighted cross-entropy; leaves ``exp(Z - shift)`` in the buffer 'P'.
@@ -231,26 +311,30 @@ class LinearSoftmaxLoss(CoefficientLayout):
         Returns the loss and, for ``K >= 3``, the per-sample normaliser
         ``sum_k exp(Z_k - shift)``.
         """
+        xp = self.xp
         if self.binary:
-            z = raw[0]
-            terms = np.logaddexp(0, z)
-            terms -= self._y1 * z
-            return float(self._w64 @ terms), None
+            z = raw[0, :]
+            if xp is np:
+                terms = np.logaddexp(0, z)
+                terms -= self._y1 * z
+            else:
+                terms = xp.logaddexp(xp.zeros_like(z), z) - self._y1 * z
+            return self._weighted_sum(terms), None
         P = self._buffer("P", self.raw_shape)
         norm = self._buffer("norm", self.raw_shape[1:])
         if self.reuse and self._logit_bound(coef) <= _SAFE_EXP[self.dtype.type]:
-            z_y = np.take(raw, self._flat_y)
-            np.exp(raw, out=P)
+            z_y = self._take_targets(raw)
+            P = _inplace(xp, "exp", raw, out=P)
         else:
             m = self._buffer("max", self.raw_shape[1:])
-            np.max(raw, axis=0, out=m)
-            np.subtract(raw, m, out=P)
-            z_y = np.take(P, self._flat_y)
-            np.exp(P, out=P)
-        np.sum(P, axis=0, out=norm)
-        terms = np.log(norm)
-        terms -= z_y
-        return float(self._w64 @ terms), norm
+            m = _inplace(xp, "max", raw, axis=0, out=m)
+            P = _inplace(xp, "subtract", raw, m, out=P)
+            z_y = self._take_targets(P)
+            P = _inplace(xp, "exp", P, out=P)
+        norm = _inplace(xp, "sum", P, axis=0, out=norm)
+        terms = xp.log(norm) - z_y
+        self._P, self._norm = P, norm
+        return self._weighted_sum(terms), norm
 
     def _logit_gradient(self, raw, coef, out):
         """Loss and ``diag(w) P`` (class-major, free classes) in ``out``.
@@ -260,19 +344,24 @@ class LinearSoftmaxLoss(CoefficientLayout):
         once; otherwise it is subtracted from ``out`` here, giving
         ``diag(w) (P - Y)``.
         """
+        xp = self.xp
         loss, norm = self._cross_entropy(raw, coef)
         if self.binary:
-            expit(raw[0], out=out[0])
-            out *= self.weights
-            if not self.reuse:
-                out[0] -= self._y1 * self.weights
+            if xp is np:
+                expit(raw[0, :], out=out[0])
+                out *= self.weights
+                if not self.reuse:
+                    out[0] -= self._y1 * self.weights
+            else:
+                out = xp.reshape(_expit(raw[0, :], xp=xp) * self.weights, (1, -1))
         else:
-            scale = self._buffer("scale", norm.shape)
-            np.divide(self.weights, norm, out=scale)
-            np.multiply(self._buffers["P"], scale, out=out)
-            if not self.reuse:
+            scale = _inplace(
+                xp, "divide", self.weights, norm, out=self._buffer("scale", norm.shape)
+            )
+            out = _inplace(xp, "multiply", self._P, scale, out=out)
+            if not self.reuse:  # mini-batches: numpy only
                 out.reshape(-1)[self._flat_y] -= self.weights
-        return loss
+        return loss, out
 
     def _pack(self, G, W, targets=False, X=None):
         """Flat ``[G @ X + l2 W, sum(G)]`` from class-major ``G`` (k, n).
@@ -282,6 +371,8 @@ class LinearSoftmaxLoss(CoefficientLayout):
         training data.
         """
         X = self.X if X is None else X
+        if self.xp is not np:
+            return self._pack_array_api(G, W, targets, X)
         grad = np.empty(self.n_dof, dtype=self.dtype)
         gW, gb = self.unpack(grad)
         if sp.issparse(X):
@@ -297,6 +388,20 @@ class LinearSoftmaxLoss(CoefficientLayout):
             if targets:
                 gb -= self._targets[1]
         return grad
+
+    def _pack_array_api(self, G, W, targets, X):
+        """:meth:`_pack` with array API operations (no views to write into)."""
+        xp = self.xp
+        gW = G @ X
+        if targets:
+            gW = gW - self._targets[0]
+        if self.penalty.l2:
+            gW = gW + self.penalty.l2 * W
+        parts = [xp.reshape(gW, (-1,))]
+        if self.fit_intercept:
+            gb = xp.sum(G, axis=1)
+            parts.append(gb - self._targets[1] if targets else gb)
+        return xp.concat(parts)
 
     def subsample_hessian(self, rows, scale=None):
         """Compute Hessian-vector products on a subset of the samples only.
@@ -429,7 +534,7 @@ class LinearSoftmaxLoss(CoefficientLayout):
         gradient : ndarray of shape (n_dof,)
         """
         G = self._buffer("P", self.raw_shape)  # computed in place
-        loss = self._logit_gradient(self._raw_or(coef, raw), coef, G)
+        loss, G = self._logit_gradient(self._raw_or(coef, raw), coef, G)
         W = self.unpack(coef)[0]
         grad = self._pack(G, W, targets=self.reuse)
         return loss + self.penalty.smooth_value(W), grad
@@ -456,9 +561,10 @@ class LinearSoftmaxLoss(CoefficientLayout):
             ``hessp(v)`` returns the Hessian of the smooth objective times the
             flat direction ``v`` of shape (n_dof,).
         """
+        xp = self.xp
         raw = self._raw_or(coef, raw)
         G = self._buffer("work", self.raw_shape)
-        loss = self._logit_gradient(raw, coef, G)
+        loss, G = self._logit_gradient(raw, coef, G)
         W = self.unpack(coef)[0]
         value = loss + self.penalty.smooth_value(W)
         grad = self._pack(G, W, targets=self.reuse)
@@ -470,24 +576,32 @@ class LinearSoftmaxLoss(CoefficientLayout):
             work = self._buffer("work_rows", (self.n_free_classes, len(rows)))
         if self.binary:
             # Hessian weights w * p (1 - p).
-            p = expit(raw[0] if X_h is self.X else raw[0, rows])
-            h = p * (1 - p)
-            h *= weights
+            p = _expit(raw[0, :] if X_h is self.X else raw[0, rows], xp=xp)
+            h = p * (1 - p) * weights
         else:
-            P = self._buffers["P"]
-            P /= self._buffers["norm"]  # exp(Z - shift) -> probabilities
+            # exp(Z - shift) -> probabilities
+            P = _inplace(
+                xp, "divide", self._P, self._norm, out=self._P if xp is np else None
+            )
             if X_h is not self.X:
                 P = P[:, rows]
 
         def hessp(v):
             dZ = self._linear(X_h, v, out=work)
             if self.binary:
-                dZ *= h
-            else:
+                dZ = _inplace(xp, "multiply", dZ, h, out=dZ if xp is np else None)
+            elif xp is np:
                 inner = np.einsum("kn,kn->n", P, dZ)
                 dZ -= inner
                 dZ *= P
                 dZ *= weights
-            return self._pack(dZ, self.unpack(np.asarray(v, self.dtype))[0], X=X_h)
+            else:
+                dZ = (dZ - xp.sum(P * dZ, axis=0)) * P * weights
+            return self._pack(dZ, self.unpack(self._coef(v))[0], X=X_h)
 
         return value, grad, hessp
+
+
+def _numpy_dtype(dtype, xp):
+    """Return the numpy floating dtype matching an array API floating `dtype`."""
+    return np.dtype(np.float32 if dtype == xp.float32 else np.float64)

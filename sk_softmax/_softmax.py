@@ -131,6 +131,26 @@ def log_softmax(z, axis=-1):
     return shifted
 
 
+def softmax_xp(z, xp, axis=-1):
+    """Compute SoftMax with the functions of the array namespace `xp`.
+
+    The same shifted formula as :func:`softmax`, for arrays of another array
+    API namespace (torch, CuPy, ...), which stay on their device. Finite
+    logits only: the ``+inf`` limits of :func:`softmax` are numpy's.
+    """
+    e = xp.exp(z - xp.max(z, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax_xp(z, xp, axis=-1):
+    """Compute log-SoftMax directly with the functions of the namespace `xp`.
+
+    The array API counterpart of :func:`log_softmax` (finite logits only).
+    """
+    shifted = z - xp.max(z, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
 def softmax_jacobian(p, axis=-1):
     """Dense Jacobian of SoftMax, ``J = diag(p) - p p^T``.
 

@@ -6,7 +6,7 @@ and normalises by ``sum_i s_i``.
 
 import numpy as np
 
-from sk_softmax.utils._sklearn_compat import _check_sample_weight
+from sk_softmax.utils._sklearn_compat import _check_sample_weight, get_namespace
 
 
 def check_sample_weight(sample_weight, X, dtype, allow_all_zero=False):
@@ -31,12 +31,13 @@ def check_sample_weight(sample_weight, X, dtype, allow_all_zero=False):
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=dtype, allow_all_zero=allow_all_zero
     )
-    if np.any(sample_weight < 0):
+    xp, _ = get_namespace(sample_weight)
+    if bool(xp.any(sample_weight < 0)):
         raise ValueError(
             "sample_weight must be non-negative; got a negative weight "
-            f"({sample_weight.min():g})."
+            f"({float(xp.min(sample_weight)):g})."
         )
-    if not allow_all_zero and not np.any(sample_weight > 0):
+    if not allow_all_zero and not bool(xp.any(sample_weight > 0)):
         raise ValueError("sample_weight must not be all zero: nothing to fit.")
     return sample_weight
 

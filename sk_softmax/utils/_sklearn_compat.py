@@ -7,6 +7,14 @@ here, so that a change in a scikit-learn release touches one file.
 import inspect
 
 from sklearn.base import _fit_context
+from sklearn.utils._array_api import (
+    _expit,
+    _is_numpy_namespace,
+    check_same_namespace,
+    get_namespace,
+    get_namespace_and_device,
+    move_to,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight as _sklearn_sample_weight
 
@@ -52,5 +60,11 @@ __all__ = [
     "Interval",
     "StrOptions",
     "_check_sample_weight",
+    "_expit",
     "_fit_context",
+    "_is_numpy_namespace",
+    "check_same_namespace",
+    "get_namespace",
+    "get_namespace_and_device",
+    "move_to",
 ]
