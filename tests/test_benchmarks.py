@@ -20,6 +20,7 @@ def load(monkeypatch):
         "bench_solvers",
         "bench_streaming",
         "bench_dask",
+        "bench_gpu",
         "workloads",
         "_report",
     ]:
@@ -97,3 +98,23 @@ def test_bench_dask_smoke(load, tmp_path, capsys):
     assert result["gradient"]["dask_ms"] > 0
     assert json.loads(output.read_text())["chunks"] == 8
     assert "dask / numpy" in capsys.readouterr().out
+
+
+def test_bench_gpu_smoke_on_cpu_tensors(load, tmp_path, capsys):
+    """The GPU script, run on torch CPU tensors (no GPU here)."""
+    pytest.importorskip("torch")
+    bench_gpu = load("bench_gpu")
+    out = bench_gpu.main(
+        ["--device", "cpu", "--workloads", "W2", "--scale", "0.01", "--repeats", "1"]
+    )
+    (result,) = out["results"]
+    rows = {row["contender"]: row for row in result["rows"]}
+    assert {"auto (torch, cpu)", "auto (numpy, CPU)", "LR lbfgs (torch, cpu)"} <= set(
+        rows
+    )
+    for solver in ["auto", "lbfgs", "newton-cg"]:
+        # The same solver takes the same iterations on the device as on numpy.
+        on_device = rows[f"{solver} (torch, cpu)"]
+        assert on_device["iterations"] == rows[f"{solver} (numpy, CPU)"]["iterations"]
+        assert on_device["seconds"] > 0
+    assert "LR lbfgs on the device" in capsys.readouterr().out
