@@ -139,7 +139,11 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         ``'balanced'`` uses ``sum(sample_weight) / (n_classes * class total)``.
     warm_start : bool, default=False
         Start from the previous solution when refitting on data with the same
-        classes and features.
+        classes and features. ``'newton-cg'``, ``'sgd'`` and ``'adam'`` then
+        continue exactly as one longer run would (the stochastic solvers keep
+        their moments, schedule and shuffling); ``'gd'`` and ``'lbfgs'``
+        restart their momentum or curvature memory from the previous
+        coefficients.
     random_state : int, RandomState instance or None, default=None
         Seed of ``'newton-cg'``'s Hessian subsample (see `solver`), of the
         stochastic solvers' shuffling and of the early-stopping split; pass an
