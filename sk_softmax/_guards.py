@@ -9,6 +9,7 @@ chunks lazily.
 
 import contextlib
 import functools
+import warnings
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
@@ -64,7 +65,13 @@ def partial_fit_classes(estimator, classes, first_call):
         raise ValueError(
             f"classes must be a 1-D array of labels; got shape {classes.shape}."
         )
-    check_classification_targets(classes)
+    with warnings.catch_warnings():
+        # `classes` lists each label once: scikit-learn's "more unique
+        # classes than half the samples" hint about `y` does not apply.
+        warnings.filterwarnings(
+            "ignore", message="The number of unique classes", category=UserWarning
+        )
+        check_classification_targets(classes)
     classes = np.unique(classes)
     if len(classes) < 2:
         raise ValueError(

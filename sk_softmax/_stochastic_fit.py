@@ -207,5 +207,6 @@ def train_one_epoch(state, loss, coef0, params):
         state.schedule,
         batches,
         inputs["prox"],
+        loss.n_samples,
     )
     return x, value + loss.nonsmooth_value(x)

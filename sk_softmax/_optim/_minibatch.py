@@ -46,7 +46,9 @@ def iter_batches(n_samples, batch_size, rng=None):
         yield order[start : start + batch_size]
 
 
-def run_epoch(batch_value_gradient, x, optimizer, schedule, batches, prox=None):
+def run_epoch(
+    batch_value_gradient, x, optimizer, schedule, batches, prox=None, n_samples=None
+):
     """One pass of mini-batch updates.
 
     Parameters
@@ -66,6 +68,12 @@ def run_epoch(batch_value_gradient, x, optimizer, schedule, batches, prox=None):
         The batches' sample indices.
     prox : callable, default=None
         ``prox(x, step)``, the proximal operator of the non-smooth term.
+    n_samples : int, default=None
+        Number of samples the shares refer to. When given, each batch's
+        gradient (a weighted mean over the batch) is scaled by its share of
+        the weight divided by its share of the samples, capped at 1: a batch
+        of near-weightless samples takes a near-zero step, as a weightless
+        one takes none, and no batch steps further than with unit weights.
 
     Returns
     -------
@@ -83,6 +91,10 @@ def run_epoch(batch_value_gradient, x, optimizer, schedule, batches, prox=None):
             if result is None:
                 continue
             f, g, w = result
+            if n_samples is not None:
+                scale = w * n_samples / len(rows)
+                if scale < 1.0:
+                    g = g * scale
             x = optimizer.step(x, g, schedule.rate(), prox)
             schedule.advance(len(rows))
             total += w * f
@@ -168,7 +180,9 @@ def minimize_stochastic(
     while n_iter < max_iter:
         rng = None if shuffle is None else shuffle()
         batches = iter_batches(n_samples, batch_size, rng)
-        x, loss = run_epoch(batch_value_gradient, x, optimizer, schedule, batches, prox)
+        x, loss = run_epoch(
+            batch_value_gradient, x, optimizer, schedule, batches, prox, n_samples
+        )
         n_iter += 1
         if nonsmooth is not None:
             loss += nonsmooth(x)
@@ -193,11 +207,23 @@ def minimize_stochastic(
             break
         if n_no_change >= n_iter_no_change:
             if not schedule.reduce():
-                converged = True
-                message = (
-                    f"the monitored loss improved by less than tol for "
-                    f"{n_iter_no_change} epochs"
-                )
+                # Without validation the last iterate is returned: a loss that
+                # stalled above the first epoch's means the steps made the
+                # model worse (they are too long), not that it converged.
+                first = history[0]
+                if validation_loss is None and score > first + max(
+                    tol, 1e-2 * abs(first)
+                ):
+                    message = (
+                        f"the training loss rose from {first:.4g} in the first "
+                        f"epoch to {score:.4g}, and stopped improving"
+                    )
+                else:
+                    converged = True
+                    message = (
+                        f"the monitored loss improved by less than tol for "
+                        f"{n_iter_no_change} epochs"
+                    )
                 break
             n_no_change, reference = 0, score
     if validation_loss is not None:

@@ -15,6 +15,8 @@ solver sees only callables, never the data. It stops when the gradient's
 largest absolute entry is at most ``tol``.
 """
 
+import math
+
 import numpy as np
 
 from sk_softmax._optim._result import OptimizeResult, max_abs
@@ -22,6 +24,11 @@ from sk_softmax._optim._result import OptimizeResult, max_abs
 _ARMIJO = 1e-4
 _MAX_BACKTRACK = 40
 _MAX_CG = 200
+
+
+def _dot(a, b):
+    """Inner product accumulated in float64: float32 ones overflow past 3e38."""
+    return float(np.dot(a.astype(np.float64, copy=False), b.astype(np.float64)))
 
 
 def _conjugate_gradient(hessp, g, rtol, max_iter):
@@ -41,17 +48,20 @@ def _conjugate_gradient(hessp, g, rtol, max_iter):
     p = np.zeros_like(g)
     residual = -g  # -g - H p with p = 0
     direction = residual.copy()
-    rr = float(residual @ residual)
+    rr = _dot(residual, residual)
     target = (rtol**2) * rr
     for n_iter in range(1, max_iter + 1):
-        Hd = hessp(direction)
-        curvature = float(direction @ Hd)
-        if curvature <= np.finfo(g.dtype).tiny:
+        # H times the unit direction u = d / |d|: H is of the order of X.T X,
+        # and H d itself overflows float32 for features of order 1e12.
+        norm = math.sqrt(_dot(direction, direction))
+        Hu = hessp(direction / norm)
+        curvature = _dot(direction, Hu) * norm  # d.H d, in float64
+        if curvature <= float(np.finfo(g.dtype).tiny):
             return (-g if n_iter == 1 else p), n_iter
         step = rr / curvature
         p += step * direction
-        residual -= step * Hd
-        rr_new = float(residual @ residual)
+        residual -= (step * norm) * Hu
+        rr_new = _dot(residual, residual)
         if rr_new <= target:
             return p, n_iter
         direction *= rr_new / rr
@@ -109,11 +119,11 @@ def minimize_newton_cg(
             break
         if n_iter >= max_iter:
             break
-        g_norm2 = float(np.sqrt(g @ g))
+        g_norm2 = math.sqrt(_dot(g, g))
         p, _ = _conjugate_gradient(
             hessp, g, rtol=min(0.5, np.sqrt(g_norm2)), max_iter=_MAX_CG
         )
-        slope = float(g @ p)
+        slope = _dot(g, p)
         if not slope < 0:  # not a descent direction: fall back to the gradient
             p, slope = -g, -(g_norm2**2)
         eps_f = 8 * np.finfo(x.dtype).eps * abs(f)

@@ -70,7 +70,14 @@ def warn_if_not_converged(result, solver, tol, max_iter):
     """
     if result.converged:
         return
-    if result.stochastic:
+    if result.stochastic and result.message.startswith("the training loss rose"):
+        message = (
+            f"Solver {solver!r} did not converge: {result.message} after "
+            f"{result.n_iter} epochs: its steps are too long for these data. "
+            "Decrease learning_rate_init, or scale the features (for example "
+            "with sklearn.preprocessing.StandardScaler)."
+        )
+    elif result.stochastic:
         message = (
             f"Solver {solver!r} did not converge: {result.message} after "
             f"{result.n_iter} epochs (max_iter={max_iter}); the monitored loss "
