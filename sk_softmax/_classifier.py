@@ -834,16 +834,25 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         reject_datetimes(X)
         check_same_namespace(X, self, attribute="coef_", method=method)
-        xp, is_array_api = get_namespace(X)
-        if is_array_api and not uses_array_api(X):
-            xp = np
+        # numpy itself for numpy and sparse input, whatever the dispatch.
+        xp = get_namespace(X)[0] if uses_array_api(X) else np
         X = validate_data(
             self, X, reset=False, accept_sparse="csr", dtype=[xp.float64, xp.float32]
         )
-        if xp is np:
-            z = np.asarray(X @ self.coef_.T) + self.intercept_
-        else:
-            z = X @ self.coef_.T + self.intercept_
+        # Finite X can still give logits beyond the dtype's range (and
+        # inf - inf = NaN inside the product): refuse them, never a NaN.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if xp is np:
+                z = np.asarray(X @ self.coef_.T) + self.intercept_
+            else:
+                z = X @ self.coef_.T + self.intercept_
+        if isinstance(z, np.ndarray) and not np.all(np.isfinite(z)):
+            n_bad = int(np.sum(~np.all(np.isfinite(z), axis=1)))
+            raise ValueError(
+                f"The logits X @ coef_.T + intercept_ of {n_bad} sample(s) "
+                f"overflow {z.dtype}: X holds values far beyond the range of "
+                "the training data. Scale X as it was scaled for fit."
+            )
         if self.classes_.shape[0] == 2:
             z = xp.concat([xp.zeros_like(z), z], axis=1)
         return z

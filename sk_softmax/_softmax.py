@@ -32,6 +32,11 @@ __all__ = [
 def _as_float(a):
     """Return ``a`` as an ndarray of a floating dtype (float32 stays float32)."""
     a = np.asarray(a)
+    if np.iscomplexobj(a):
+        raise TypeError(
+            f"Logits and probabilities must be real; got dtype {a.dtype}. Pass "
+            "np.real(z) or np.abs(z) explicitly."
+        )
     if not np.issubdtype(a.dtype, np.floating):
         a = a.astype(np.float64)
     return a
@@ -40,18 +45,21 @@ def _as_float(a):
 def _shifted(z, axis):
     """Logits minus their maximum along ``axis``.
 
-    Rows whose maximum is ``+inf`` are mapped to their limit: the ``+inf``
-    entries become 0 and every other entry ``-inf``, so that SoftMax spreads the
-    mass uniformly over the infinite logits instead of returning NaN.
+    Rows whose maximum is infinite are mapped to their limit: the entries equal
+    to the maximum become 0 and every other entry ``-inf``, so that SoftMax
+    spreads the mass uniformly over the ``+inf`` logits (over the whole row
+    when every logit is ``-inf``) instead of returning NaN. A row that holds a
+    NaN becomes NaN throughout, without evaluating its other entries.
     """
     m = np.max(z, axis=axis, keepdims=True)
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = z - np.where(np.isfinite(m), m, 0)
-    top_inf = np.isposinf(m)
-    if np.any(top_inf):
-        top_inf = np.broadcast_to(top_inf, z.shape)
-        shifted = np.where(top_inf, np.where(np.isposinf(z), 0, -np.inf), shifted)
-        shifted = shifted.astype(z.dtype, copy=False)
+    not_finite = ~np.isfinite(m)
+    if np.any(not_finite):
+        m = np.broadcast_to(m, z.shape)
+        limit = np.where(np.isnan(m), np.nan, np.where(z == m, 0, -np.inf))
+        not_finite = np.broadcast_to(not_finite, z.shape)
+        shifted = np.where(not_finite, limit, shifted).astype(z.dtype, copy=False)
     return shifted
 
 
@@ -223,7 +231,7 @@ def softmax_jvp(p, v, axis=-1):
     array([ 0.25, -0.25])
     """
     p = _as_float(p)
-    v = np.asarray(v, dtype=p.dtype)
+    v = _as_float(v).astype(p.dtype, copy=False)
     return p * (v - np.sum(p * v, axis=axis, keepdims=True))
 
 
