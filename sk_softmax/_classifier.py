@@ -565,16 +565,28 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return self._finish_fit(reporter, on_device(result.x), result, state)
 
     def _solve_full_batch(self, solver, loss, classes, callback):
-        """Run a full-batch solver on `loss` with the estimator's settings."""
-        return solve_full_batch(
-            solver,
-            loss,
-            self._initial_coef(loss, classes),
-            tol=self.tol,
-            max_iter=self.max_iter,
-            random_state=self.random_state,
-            callback=callback,
-        )
+        """Run a full-batch solver on `loss` with the estimator's settings.
+
+        An overflow (finite features too large for the dtype) is a ValueError
+        that says what to do, not a numpy warning and a crash further on.
+        """
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                return solve_full_batch(
+                    solver,
+                    loss,
+                    self._initial_coef(loss, classes),
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    random_state=self.random_state,
+                    callback=callback,
+                )
+        except (FloatingPointError, ZeroDivisionError) as exc:
+            raise ValueError(
+                f"Solver {solver!r} overflowed ({exc}): the features are too "
+                "large for the dtype. Scale the features, for example with "
+                "sklearn.preprocessing.StandardScaler."
+            ) from exc
 
     def _check_solver_options(self):
         """Refuse parameter combinations the chosen solver cannot honour."""

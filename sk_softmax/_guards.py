@@ -65,6 +65,8 @@ def partial_fit_classes(estimator, classes, first_call):
         raise ValueError(
             f"classes must be a 1-D array of labels; got shape {classes.shape}."
         )
+    if classes.dtype.kind == "f" and np.isnan(classes).any():
+        raise ValueError(f"classes must not contain NaN; got {classes.tolist()!r}.")
     with warnings.catch_warnings():
         # `classes` lists each label once: scikit-learn's "more unique
         # classes than half the samples" hint about `y` does not apply.
@@ -77,17 +79,27 @@ def partial_fit_classes(estimator, classes, first_call):
         raise ValueError(
             f"classes must hold at least 2 labels; got {classes.tolist()!r}."
         )
-    if not first_call and not np.array_equal(classes, estimator.classes_):
+    if first_call:
+        return classes
+    if not np.array_equal(classes, estimator.classes_):
         raise ValueError(
             f"classes={classes.tolist()!r} differs from the classes_ the model "
             f"was trained with, {estimator.classes_.tolist()!r}."
         )
-    return classes
+    # Equal in value: keep classes_ (and so the labels' dtype) as it is.
+    return estimator.classes_
 
 
 def encode_known(y, classes):
     """Return the indices of `y` in `classes`; raise for an unknown label."""
-    unseen = np.setdiff1d(y, classes)
+    try:
+        unseen = np.setdiff1d(y, classes)
+    except TypeError as exc:  # labels that cannot be sorted: None, str with int
+        raise ValueError(
+            f"y contains labels that cannot be compared with each other or with "
+            f"classes_ {classes.tolist()!r} ({exc}); the labels must be all "
+            "numbers or all strings, as in classes_."
+        ) from exc
     if unseen.size:
         raise ValueError(
             f"y contains labels {unseen.tolist()!r} that are not in classes_ "

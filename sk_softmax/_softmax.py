@@ -262,7 +262,10 @@ def argmax(z, axis=-1):
     >>> int(argmax([1.43, -0.4, 0.23]))
     0
     """
-    return np.argmax(np.asarray(z), axis=axis)
+    z = np.asarray(z)
+    if z.dtype.kind not in "biuf":  # as hardmax: strings, objects, complex
+        z = _as_float(z)
+    return np.argmax(z, axis=axis)
 
 
 def hardmax(z, axis=-1):

@@ -4,6 +4,8 @@ The objective weights sample ``i`` by ``s_i = sample_weight_i * class_weight[y_i
 and normalises by ``sum_i s_i``.
 """
 
+from numbers import Real
+
 import numpy as np
 
 from sk_softmax.utils._sklearn_compat import _check_sample_weight, get_namespace
@@ -77,7 +79,7 @@ def class_weight_vector(class_weight, classes, y_encoded, sample_weight):
             f"the classes are {classes.tolist()!r}."
         )
     for key, value in class_weight.items():
-        if not np.isfinite(value) or value < 0:
+        if not isinstance(value, Real) or not np.isfinite(value) or value < 0:
             raise ValueError(
                 f"class_weight[{key!r}] must be a finite non-negative number, "
                 f"got {value!r}."
