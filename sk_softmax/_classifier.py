@@ -107,8 +107,9 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
           step size and adaptive restart; handles every penalty exactly.
         - ``'lbfgs'``: scipy's L-BFGS-B quasi-Newton method; L2 only. Its line
           search compares objective values, which stop resolving decreases
-          once the gradient is near ``1e-9`` (float64) or ``1e-5`` (float32):
-          below that it stops with a ``ConvergenceWarning``; ``'gd'`` and
+          once the gradient is near ``1e-9`` (float64) or ``1e-5`` (float32),
+          on some problems already near ``1e-8`` (``1e-4``): below that it
+          stops with a ``ConvergenceWarning``; ``'gd'`` and
           ``'newton-cg'`` go further.
         - ``'newton-cg'``: truncated Newton, with Hessian-vector products
           through the softmax Jacobian; L2 only. When ``n_samples`` is at least
