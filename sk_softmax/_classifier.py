@@ -723,7 +723,10 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             never changes under a caller's feet.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples. A batch whose weights are all
-            zero leaves a fitted model unchanged.
+            zero leaves a fitted model unchanged. Within the call, each
+            mini-batch's step is scaled by its share of the weight relative to
+            an average mini-batch, at most 1: near-weightless samples barely
+            move the model.
 
         Returns
         -------
