@@ -31,6 +31,7 @@ from sk_softmax._guards import (
     reject_datetimes,
     restore_on_error,
 )
+from sk_softmax._layout import CoefficientLayout
 from sk_softmax._loss import LinearSoftmaxLoss
 from sk_softmax._optim import NonFiniteError, warn_if_not_converged
 from sk_softmax._penalty import ElasticNet
@@ -804,14 +805,11 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         ``schedule`` is None). The coefficients are the fitted ones, or zero
         (uniform probabilities) on the first call.
         """
-        n_free = 1 if classes.shape[0] == 2 else classes.shape[0]
-        n_dof = n_free * (X.shape[1] + int(self.fit_intercept))
+        layout = self._layout(classes, X.shape[1], X.dtype)
         if first_call:
-            coef = np.zeros(n_dof, dtype=X.dtype)
+            coef = np.zeros(layout.n_dof, dtype=layout.dtype)
         else:
-            coef = np.concatenate(
-                [self.coef_.ravel(), self.intercept_ if self.fit_intercept else []]
-            ).astype(X.dtype)
+            coef = layout.pack(self.coef_, self.intercept_)
         previous = getattr(self, "_stochastic_state", None)
         if not first_call and previous is not None and previous.solver == solver:
             return previous.copy(), coef
@@ -831,18 +829,22 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.loss_curve_ = []
         self.validation_loss_curve_ = None
 
+    def _layout(self, classes, n_features, dtype):
+        """Return the packing of this model's coefficients (see _layout.py)."""
+        return CoefficientLayout(
+            n_features, classes.shape[0], self.fit_intercept, None, dtype
+        )
+
     def _attributes(self, classes, coef, dtype):
         """Return `classes_`, `coef_` and `intercept_` of packed coefficients."""
-        n_free = 1 if classes.shape[0] == 2 else classes.shape[0]
-        size = coef.size - (n_free if self.fit_intercept else 0)
+        layout = self._layout(classes, self.n_features_in_, dtype)
+        W, b = layout.unpack(np.asarray(coef))
+        if b is None:
+            b = np.zeros(layout.n_free_classes)
         return {
             "classes_": classes,
-            "coef_": coef[:size].reshape(n_free, -1).astype(dtype),
-            "intercept_": (
-                coef[size:].astype(dtype)
-                if self.fit_intercept
-                else np.zeros(n_free, dtype)
-            ),
+            "coef_": W.astype(dtype),
+            "intercept_": b.astype(dtype),
         }
 
     def _logits(self, X, method):

@@ -447,11 +447,14 @@ class LinearSoftmaxLoss(CoefficientLayout):
         -------
         loss : LinearSoftmaxLoss or None
             ``None`` when the rows carry no weight.
+        share : float
+            The rows' share of this object's total weight.
         """
         weights = self._w64[rows]
-        if not weights.sum() > 0:
-            return None
-        return LinearSoftmaxLoss(
+        share = float(weights.sum())
+        if not share > 0:
+            return None, share
+        batch = LinearSoftmaxLoss(
             self.X[rows],
             self._y[rows],
             self.n_classes,
@@ -460,6 +463,7 @@ class LinearSoftmaxLoss(CoefficientLayout):
             penalty=self.penalty,
             reuse=False,
         )
+        return batch, share
 
     def batch_value_gradient(self, coef, rows):
         """Smooth objective and gradient on the mini-batch ``rows``.
@@ -478,10 +482,10 @@ class LinearSoftmaxLoss(CoefficientLayout):
             (weights renormalised), and the batch's share of the total weight;
             ``None`` when the batch carries no weight.
         """
-        batch = self.subset(rows)
+        batch, share = self.subset(rows)
         if batch is None:
             return None
-        return (*batch.value_gradient(coef), float(self._w64[rows].sum()))
+        return (*batch.value_gradient(coef), share)
 
     def sample_hessian_rows(self, n_rows, min_per_class, random_state):
         """Draw the stratified row subsample for Hessian-vector products.
