@@ -47,7 +47,6 @@ from sk_softmax._stochastic_fit import (
     validation_split,
 )
 from sk_softmax._weights import (
-    balanced_class_weights,
     check_sample_weight,
     class_weight_vector,
 )
@@ -402,7 +401,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 y_encoded, weights=sample_weight, minlength=len(classes)
             )
             class_weights = class_weight_vector(
-                self.class_weight, classes, y_encoded, sample_weight
+                self.class_weight, classes, class_totals
             )
             sample_weight = sample_weight * class_weights[y_encoded]
             if not np.any(sample_weight > 0):
@@ -522,12 +521,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 weights=to_host(sample_weight),
                 minlength=len(classes_host),
             )
-            if self.class_weight == "balanced":
-                class_weights = balanced_class_weights(totals)
-            else:
-                class_weights = class_weight_vector(
-                    self.class_weight, classes_host, None, None
-                )
+            class_weights = class_weight_vector(self.class_weight, classes_host, totals)
             class_weights_xp = xp.asarray(class_weights, dtype=X.dtype, device=device)
             sample_weight = sample_weight * xp.take(class_weights_xp, y_encoded)
             if not bool(xp.any(sample_weight > 0)):
@@ -764,7 +758,9 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
             sample_weight = (
                 sample_weight
-                * self._partial_class_weights(classes, state.class_totals)[y_encoded]
+                * class_weight_vector(self.class_weight, classes, state.class_totals)[
+                    y_encoded
+                ]
             )
             if not np.any(sample_weight > 0):
                 if first_call:  # nothing to learn from: the uninformed model
@@ -816,12 +812,6 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         totals = None if first_call or previous is None else previous.class_totals
         seed = draw_seed(self.random_state)
         return StochasticState(solver, None, None, seed, class_totals=totals), coef
-
-    def _partial_class_weights(self, classes, class_totals):
-        """Class weights for a ``partial_fit`` batch; 'balanced' from running totals."""
-        if self.class_weight == "balanced":
-            return balanced_class_weights(class_totals)
-        return class_weight_vector(self.class_weight, classes, None, None)
 
     def _reset_partial_records(self):
         self.n_iter_ = 0

@@ -161,7 +161,7 @@ def distributed_loss(X, y, sample_weight, *, class_weight, fit_intercept, penalt
     from sklearn.utils.multiclass import check_classification_targets
 
     from sk_softmax._dask import DistributedLoss, make_chunks
-    from sk_softmax._weights import balanced_class_weights, class_weight_vector
+    from sk_softmax._weights import class_weight_vector
 
     classes = np.unique(da.unique(y).compute())
     check_classification_targets(classes)
@@ -174,10 +174,7 @@ def distributed_loss(X, y, sample_weight, *, class_weight, fit_intercept, penalt
     totals = np.sum(chunks.map("class_totals"), axis=0)
     if not totals.sum() > 0:
         raise ValueError("sample_weight must not be all zero: nothing to fit.")
-    if class_weight == "balanced":
-        class_weights = balanced_class_weights(totals)
-    else:
-        class_weights = class_weight_vector(class_weight, classes, None, None)
+    class_weights = class_weight_vector(class_weight, classes, totals)
     sums = np.asarray(chunks.map("build", class_weights, fit_intercept))
     if not sums.sum() > 0:
         raise ValueError(

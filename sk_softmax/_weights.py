@@ -44,7 +44,7 @@ def check_sample_weight(sample_weight, X, dtype, allow_all_zero=False):
     return sample_weight
 
 
-def class_weight_vector(class_weight, classes, y_encoded, sample_weight):
+def class_weight_vector(class_weight, classes, class_totals):
     """Weight of each class, in the order of `classes`.
 
     Parameters
@@ -52,13 +52,13 @@ def class_weight_vector(class_weight, classes, y_encoded, sample_weight):
     class_weight : dict, 'balanced' or None
         ``None`` gives 1 for every class. A dict maps class labels to weights;
         classes it omits get 1, and a key that is not a class is an error.
-        ``'balanced'`` gives ``sum(sample_weight) / (K * weight of class k)``.
+        ``'balanced'`` gives ``sum(totals) / (K * totals[k])``
+        (:func:`balanced_class_weights`).
     classes : ndarray of shape (K,)
         The sorted class labels.
-    y_encoded : ndarray of shape (n_samples,)
-        Labels as indices into `classes`.
-    sample_weight : ndarray of shape (n_samples,)
-        Validated sample weights.
+    class_totals : ndarray of shape (K,)
+        Sample weight of each class: of the training data, or the running
+        totals of ``partial_fit``.
 
     Returns
     -------
@@ -68,8 +68,7 @@ def class_weight_vector(class_weight, classes, y_encoded, sample_weight):
     if class_weight is None:
         return np.ones(n_classes)
     if isinstance(class_weight, str):  # "balanced"; the value is validated upstream
-        counts = np.bincount(y_encoded, weights=sample_weight, minlength=n_classes)
-        return balanced_class_weights(counts)
+        return balanced_class_weights(class_totals)
     weights = np.ones(n_classes)
     index = {label: k for k, label in enumerate(classes.tolist())}
     unknown = [key for key in class_weight if key not in index]
