@@ -29,6 +29,7 @@ from sk_softmax._guards import (
     lazy_on_dask,
     partial_fit_classes,
     reject_datetimes,
+    require_two_classes,
     restore_on_error,
 )
 from sk_softmax._layout import CoefficientLayout
@@ -390,11 +391,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
             check_classification_targets(y)
             classes, y_encoded = np.unique(y, return_inverse=True)
-            if len(classes) < 2:
-                raise ValueError(
-                    "SoftmaxClassifier needs samples of at least 2 classes, but "
-                    f"y contains only one class: {classes[0]!r}."
-                )
+            require_two_classes(classes)
             reporter.begin(X, y, sample_weight)
             sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
             class_totals = np.bincount(
@@ -506,11 +503,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             y = move_to(y, xp=xp, device=device)
             check_classification_targets(y)
             classes, y_encoded = xp.unique_inverse(y)
-            if classes.shape[0] < 2:
-                raise ValueError(
-                    "SoftmaxClassifier needs samples of at least 2 classes, but "
-                    f"y contains only one class: {to_host(classes)[0]!r}."
-                )
+            require_two_classes(to_host(classes))
             reporter.begin(X, y, sample_weight)
             if sample_weight is not None:
                 sample_weight = move_to(sample_weight, xp=xp, device=device)

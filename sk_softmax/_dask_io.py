@@ -161,15 +161,12 @@ def distributed_loss(X, y, sample_weight, *, class_weight, fit_intercept, penalt
     from sklearn.utils.multiclass import check_classification_targets
 
     from sk_softmax._dask import DistributedLoss, make_chunks
+    from sk_softmax._guards import require_two_classes  # (it imports this module)
     from sk_softmax._weights import class_weight_vector
 
     classes = np.unique(da.unique(y).compute())
     check_classification_targets(classes)
-    if len(classes) < 2:
-        raise ValueError(
-            "SoftmaxClassifier needs samples of at least 2 classes, but y "
-            f"contains only one class: {classes[0]!r}."
-        )
+    require_two_classes(classes)
     chunks = make_chunks(X, y, sample_weight, classes, X.dtype)
     totals = np.sum(chunks.map("class_totals"), axis=0)
     if not totals.sum() > 0:

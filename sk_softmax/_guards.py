@@ -129,3 +129,12 @@ def lazy_on_dask(method):
         return method(self, X)
 
     return wrapper
+
+
+def require_two_classes(classes):
+    """Raise a ValueError unless the sorted labels `classes` hold two or more."""
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "SoftmaxClassifier needs samples of at least 2 classes, but y "
+            f"contains only one class: {np.asarray(classes).tolist()[0]!r}."
+        )
