@@ -35,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import environment, median_ms, replace_section
 from bench_solvers import Contender, Search, _ours, prepare, reference_optimum
 
-from sk_softmax._dask_io import as_dask_arrays, distributed_loss
-from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax import SoftmaxClassifier
+from sk_softmax._backends._dask import build_problem
+from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._penalty import ElasticNet
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -71,12 +72,9 @@ def gradient_times(data, X_dask, y_dask, alpha, repeats):
     K = data["n_classes"]
     local = LinearSoftmaxLoss(X, data["y_enc"], K, penalty=ElasticNet(alpha))
     start = time.perf_counter()
-    chunked, _, _ = distributed_loss(
-        *as_dask_arrays(X_dask, y_dask, None),
-        class_weight=None,
-        fit_intercept=True,
-        penalty=ElasticNet(alpha),
-    )
+    chunked = build_problem(
+        SoftmaxClassifier(alpha=alpha), X_dask, y_dask, None
+    ).objective
     setup = time.perf_counter() - start
     coef = local.pack(np.random.default_rng(0).normal(0, 0.1, (K, X.shape[1])))
     return {

@@ -37,7 +37,7 @@ from _report import environment, median_ms, replace_section
 from workloads import WORKLOADS
 
 from sk_softmax import SoftmaxClassifier
-from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._optim._threads import single_threaded_scipy_blas
 from sk_softmax._penalty import ElasticNet
 

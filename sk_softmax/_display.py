@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sk_softmax._classifier import SoftmaxClassifier
-from sk_softmax._stochastic_fit import STOCHASTIC_SOLVERS
+from sk_softmax._solvers import SOLVERS
 
 __all__ = ["TrainingCurveDisplay"]
 
@@ -57,6 +57,11 @@ def _final_estimator(estimator):
     return final
 
 
+def _stochastic(solver):
+    """Whether `solver` (a name, 'auto' or None) is a stochastic solver."""
+    return solver in SOLVERS and SOLVERS[solver].stochastic
+
+
 def _trained_unit(classifier):
     """Return the unit of `classifier`'s curves: ``'epoch'`` or ``'iteration'``.
 
@@ -67,9 +72,9 @@ def _trained_unit(classifier):
     """
     state = getattr(classifier, "_stochastic_state", None)
     if state is not None and hasattr(state, "solver"):
-        return "epoch" if state.solver in STOCHASTIC_SOLVERS else "iteration"
+        return "epoch" if _stochastic(state.solver) else "iteration"
     stochastic = (
-        classifier.solver in STOCHASTIC_SOLVERS
+        _stochastic(classifier.solver)
         or (classifier.solver == "auto" and classifier.early_stopping)
         or getattr(classifier, "validation_loss_curve_", None) is not None
     )

@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
-from sk_softmax._dask import is_dask_collection
+from sk_softmax._backends._kinds import is_dask_collection
 
 __all__ = ["coef_frame", "proba_frame"]
 

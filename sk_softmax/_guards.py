@@ -1,22 +1,15 @@
-"""The estimator's guards: input checks, failure atomicity, dask dispatch.
+"""The estimator's guards: input checks and failure atomicity.
 
-Small functions :mod:`sk_softmax._classifier` applies around its methods: a
-failed call restores the model, datetimes are refused rather than silently
-turned into numbers, ``partial_fit``'s labels are checked against the model's
-classes, and a predict method given a dask collection maps itself over the
-chunks lazily.
+Small functions the estimator applies around its methods: a failed call
+restores the model, datetimes are refused rather than silently turned into
+numbers, and ``partial_fit``'s labels are checked against the model's classes.
 """
 
 import contextlib
-import functools
 import warnings
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
-
-from sk_softmax._dask import is_dask_collection
-from sk_softmax._dask_io import predict_lazily
 
 
 @contextlib.contextmanager
@@ -107,34 +100,3 @@ def encode_known(y, classes):
             "label in `classes` on the first call."
         )
     return np.searchsorted(classes, y)
-
-
-def diverged(solver, exc):
-    """Return the error a stochastic solver's overflow becomes."""
-    return ValueError(
-        f"Solver {solver!r} diverged: {exc} Decrease learning_rate_init (or "
-        "leave it 'auto'), or scale the features, for example with "
-        "sklearn.preprocessing.StandardScaler."
-    )
-
-
-def lazy_on_dask(method):
-    """Make a predict method map itself lazily over the chunks of dask input."""
-
-    @functools.wraps(method)
-    def wrapper(self, X):
-        if is_dask_collection(X):
-            check_is_fitted(self)
-            return predict_lazily(self, method.__name__, X)
-        return method(self, X)
-
-    return wrapper
-
-
-def require_two_classes(classes):
-    """Raise a ValueError unless the sorted labels `classes` hold two or more."""
-    if classes.shape[0] < 2:
-        raise ValueError(
-            "SoftmaxClassifier needs samples of at least 2 classes, but y "
-            f"contains only one class: {np.asarray(classes).tolist()[0]!r}."
-        )

@@ -29,9 +29,6 @@ __all__ = ["TRUSTED_TYPES", "load_skops"]
 #: ``[*TRUSTED_TYPES, ...]``.
 TRUSTED_TYPES = (
     "sk_softmax._classifier.SoftmaxClassifier",
-    "sk_softmax._optim._stochastic.Adam",
-    "sk_softmax._optim._stochastic.LearningRate",
-    "sk_softmax._optim._stochastic.MomentumSGD",
     "sk_softmax._stochastic_fit.StochasticState",
 )
 

@@ -1,39 +1,64 @@
-"""Training with the stochastic solvers: state, learning rate, validation split.
+"""Training with the stochastic solvers: settings, state, validation split.
 
 The estimator keeps a :class:`StochasticState` between calls so that
 ``partial_fit`` (and a warm-started ``fit``) resumes exactly where training
-stopped: the optimiser's moments, the learning-rate schedule, the shuffling
-and, for ``class_weight='balanced'``, the running class totals. Epoch ``e``
-is shuffled by a generator seeded with ``(seed, e)``, so the state is a few
-small arrays and numbers, cheap to copy before each call.
+stopped: the optimiser's hyper-parameters and moments, the learning-rate
+schedule, the shuffling and, for ``class_weight='balanced'``, the running class
+totals. Epoch ``e`` is shuffled by a generator seeded with ``(seed, e)``. The
+state is an immutable record of plain values -- training returns a new one --
+so a failed call leaves the kept state as it was, with no copy.
 """
 
-import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
+from sk_softmax._objective._minibatch import batch_value_gradient
 from sk_softmax._optim import (
-    Adam,
     LearningRate,
-    MomentumSGD,
+    adam,
     iter_batches,
     minimize_stochastic,
+    momentum_sgd,
     run_epoch,
 )
 
-STOCHASTIC_SOLVERS = ("sgd", "adam")
-# The stochastic solver 'auto' uses for partial_fit and early stopping.
-AUTO_STOCHASTIC = "sgd"
 # batch_size='auto' gives min(_AUTO_BATCH, n_samples), as MLPClassifier.
 _AUTO_BATCH = 200
 # learning_rate_init='auto' for Adam: its steps are scale-free (about lr each).
 _ADAM_RATE = 0.01
 
 
-@dataclass
+@dataclass(frozen=True)
+class StochasticSettings:
+    """The settings of a stochastic solver, from the estimator's parameters.
+
+    The attributes are the estimator's parameters of the same names (see
+    :class:`~sk_softmax.SoftmaxClassifier`); `solver` is ``'sgd'`` or
+    ``'adam'``.
+    """
+
+    solver: str
+    batch_size: object = "auto"
+    learning_rate: str = "constant"
+    learning_rate_init: object = "auto"
+    power_t: float = 0.5
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    shuffle: bool = True
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    max_iter: int = 200
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+
+
+@dataclass(frozen=True)
 class StochasticState:
     """What a stochastic solver carries from one training call to the next.
 
@@ -41,36 +66,36 @@ class StochasticState:
     ----------
     solver : str or None
         ``'sgd'`` or ``'adam'``; None after a full-batch fit, which keeps only
-        the class totals (and then `optimizer`, `schedule` and `seed` are None).
-    optimizer : MomentumSGD or Adam
-        The optimiser and its moments.
-    schedule : LearningRate
-        The learning-rate schedule and the number of samples seen.
-    seed : int
+        the class totals, or before the first mini-batch step.
+    hyper : tuple
+        The optimiser's hyper-parameters: ``(momentum, nesterov)`` or
+        ``(beta_1, beta_2, epsilon)``.
+    moments : tuple or None
+        The optimiser's state (see :mod:`sk_softmax._optim._stochastic`);
+        None before its first step.
+    schedule : tuple or None
+        The fields of the :class:`~sk_softmax._optim.LearningRate` record.
+    seed : int or None
         Seeds the shuffling of every epoch and the early-stopping split.
     epochs : int
         Number of epochs shuffled so far.
-    class_totals : ndarray of shape (n_classes,)
+    class_totals : ndarray of shape (n_classes,) or None
         Sample weight seen per class, for ``class_weight='balanced'`` in
         ``partial_fit``.
     """
 
-    solver: str
-    optimizer: object
-    schedule: LearningRate
-    seed: int
+    solver: object = None
+    hyper: tuple = ()
+    moments: object = None
+    schedule: object = None
+    seed: object = None
     epochs: int = 0
-    class_totals: np.ndarray = field(default=None)
+    class_totals: object = None
 
-    def copy(self):
-        """Return a deep copy, to train on while the estimator keeps the original."""
-        return copy.deepcopy(self)
-
-    def next_epoch_rng(self):
-        """Return the generator that shuffles the next epoch, and count it."""
-        rng = np.random.default_rng([self.seed, self.epochs])
-        self.epochs += 1
-        return rng
+    @property
+    def started(self):
+        """Whether the optimiser and its schedule exist."""
+        return self.schedule is not None
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -85,24 +110,117 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-def new_state(params, solver, loss, seed):
-    """Return a fresh state for `solver`; `params` are the estimator's.
+def start(state, settings, objective):
+    """Return `state` with a fresh optimiser and schedule for `settings`.
 
     ``learning_rate_init='auto'`` is ``1 / L`` for ``'sgd'``, with ``L`` the
     bound on the objective's curvature of
-    :meth:`~sk_softmax._loss.LinearSoftmaxLoss.initial_step` computed on the
-    data of `loss` (the step of gradient descent that cannot diverge), and
-    0.01 for ``'adam'``.
+    :meth:`~sk_softmax._objective.PenalizedObjective.initial_step` (the step
+    of gradient descent that cannot diverge), and 0.01 for ``'adam'``.
     """
-    if solver == "sgd":
-        optimizer = MomentumSGD(params["momentum"], params["nesterovs_momentum"])
+    if settings.solver == "sgd":
+        hyper = (float(settings.momentum), bool(settings.nesterovs_momentum))
     else:
-        optimizer = Adam(params["beta_1"], params["beta_2"], params["epsilon"])
-    rate = params["learning_rate_init"]
+        hyper = tuple(
+            float(v) for v in (settings.beta_1, settings.beta_2, settings.epsilon)
+        )
+    rate = settings.learning_rate_init
     if rate == "auto":
-        rate = loss.initial_step() if solver == "sgd" else _ADAM_RATE
-    schedule = LearningRate(params["learning_rate"], rate, params["power_t"])
-    return StochasticState(solver, optimizer, schedule, seed)
+        rate = objective.initial_step() if settings.solver == "sgd" else _ADAM_RATE
+    schedule = LearningRate.start(settings.learning_rate, rate, settings.power_t)
+    return replace(
+        state,
+        solver=settings.solver,
+        hyper=hyper,
+        moments=None,
+        schedule=tuple(schedule),
+    )
+
+
+def _optimizer(state):
+    """Return the ``(init, update)`` pair of the state's solver."""
+    return momentum_sgd(*state.hyper) if state.solver == "sgd" else adam(*state.hyper)
+
+
+class _Shuffler:
+    """Hands out each epoch's generator, seeded by ``(seed, epoch)``, and counts."""
+
+    def __init__(self, seed, epochs):
+        self.seed, self.epochs = seed, epochs
+
+    def __call__(self):
+        rng = np.random.default_rng([self.seed, self.epochs])
+        self.epochs += 1
+        return rng
+
+
+def _inputs(state, settings, objective, x0):
+    """Return what a full stochastic solve and a single epoch start from."""
+    prox = objective.prox if objective.penalty.l1 > 0 else None
+    return {
+        "optimizer": _optimizer(state),
+        "state": state.moments,
+        "schedule": LearningRate(*state.schedule),
+        "prox": prox,
+        "batch_size": resolve_batch_size(settings.batch_size, objective.n_samples),
+    }
+
+
+def solve_stochastic(
+    state, settings, objective, x0, validation_loss=None, callback=None
+):
+    """Train from `x0` with the state's solver until its stopping rule holds.
+
+    Returns
+    -------
+    result : OptimizeResult
+    state : StochasticState
+        The state after training.
+    """
+    inputs = _inputs(state, settings, objective, x0)
+    shuffler = _Shuffler(state.seed, state.epochs) if settings.shuffle else None
+    result, moments, schedule = minimize_stochastic(
+        lambda x, rows: batch_value_gradient(objective, x, rows),
+        x0,
+        objective.n_samples,
+        nonsmooth=objective.nonsmooth_value if inputs["prox"] is not None else None,
+        validation_loss=validation_loss,
+        shuffle=shuffler,
+        tol=settings.tol,
+        n_iter_no_change=settings.n_iter_no_change,
+        max_iter=settings.max_iter,
+        callback=callback,
+        **inputs,
+    )
+    epochs = state.epochs if shuffler is None else shuffler.epochs
+    return result, replace(
+        state, moments=moments, schedule=tuple(schedule), epochs=epochs
+    )
+
+
+def train_one_epoch(state, settings, objective, x0):
+    """One pass of mini-batch steps over `objective`'s samples, from `x0`.
+
+    Returns the new coefficients, the epoch's training loss (penalty
+    included) and the state after the epoch.
+    """
+    inputs = _inputs(state, settings, objective, x0)
+    shuffler = _Shuffler(state.seed, state.epochs) if settings.shuffle else None
+    rng = shuffler() if shuffler is not None else None
+    batches = iter_batches(objective.n_samples, inputs["batch_size"], rng)
+    x, value, moments, schedule = run_epoch(
+        lambda x, rows: batch_value_gradient(objective, x, rows),
+        x0,
+        inputs["optimizer"],
+        inputs["schedule"],
+        batches,
+        inputs["prox"],
+        objective.n_samples,
+        inputs["state"],
+    )
+    epochs = state.epochs if shuffler is None else shuffler.epochs
+    state = replace(state, moments=moments, schedule=tuple(schedule), epochs=epochs)
+    return x, value + objective.nonsmooth_value(x), state
 
 
 def validation_split(y, sample_weight, fraction, seed):
@@ -139,74 +257,3 @@ def validation_split(y, sample_weight, fraction, seed):
             "has zero total weight; use early_stopping=False."
         )
     return np.sort(train), np.sort(validation)
-
-
-def _solver_inputs(state, loss, params):
-    """Keyword arguments shared by a full stochastic solve and a single epoch."""
-    has_l1 = loss.penalty.l1 > 0
-    n_samples = loss.n_samples
-    return {
-        "batch_size": resolve_batch_size(params["batch_size"], n_samples),
-        "shuffle": state.next_epoch_rng if params["shuffle"] else None,
-        "prox": loss.prox if has_l1 else None,
-    }
-
-
-def solve_stochastic(state, loss, coef0, params, validation_loss=None, callback=None):
-    """Train from `coef0` with the state's solver until its stopping rule holds.
-
-    Parameters
-    ----------
-    state : StochasticState
-        Solver state; updated in place.
-    loss : LinearSoftmaxLoss
-        The objective on the training samples.
-    coef0 : ndarray of shape (n_dof,)
-        Starting point.
-    params : dict
-        The estimator's parameters.
-    validation_loss : callable, default=None
-        Held-out loss for early stopping.
-    callback : callable, default=None
-        Per-epoch callback (see :func:`~sk_softmax._optim.minimize_stochastic`).
-
-    Returns
-    -------
-    result : OptimizeResult
-    """
-    inputs = _solver_inputs(state, loss, params)
-    return minimize_stochastic(
-        loss.batch_value_gradient,
-        coef0,
-        loss.n_samples,
-        optimizer=state.optimizer,
-        schedule=state.schedule,
-        nonsmooth=loss.nonsmooth_value if inputs["prox"] is not None else None,
-        validation_loss=validation_loss,
-        tol=params["tol"],
-        n_iter_no_change=params["n_iter_no_change"],
-        max_iter=params["max_iter"],
-        callback=callback,
-        **inputs,
-    )
-
-
-def train_one_epoch(state, loss, coef0, params):
-    """One pass of mini-batch steps over `loss`'s samples, from `coef0`.
-
-    Returns the new coefficients and the epoch's training loss (penalty
-    included).
-    """
-    inputs = _solver_inputs(state, loss, params)
-    rng = inputs["shuffle"]() if inputs["shuffle"] is not None else None
-    batches = iter_batches(loss.n_samples, inputs["batch_size"], rng)
-    x, value = run_epoch(
-        loss.batch_value_gradient,
-        coef0,
-        state.optimizer,
-        state.schedule,
-        batches,
-        inputs["prox"],
-        loss.n_samples,
-    )
-    return x, value + loss.nonsmooth_value(x)

@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sk_softmax import SoftmaxClassifier
-from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._penalty import ElasticNet
 
 da = pytest.importorskip("dask.array")

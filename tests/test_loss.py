@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
 
-from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._penalty import ElasticNet
 
 N_SAMPLES, N_FEATURES = 25, 4
@@ -72,7 +72,7 @@ def random_coef(loss, seed=1, scale=0.7):
 def unpack64(loss, coef):
     """``(W, b)`` of ``coef`` as float64 copies; ``b`` is zeros without intercept."""
     W, b = loss.unpack(np.asarray(coef))
-    k = loss.n_dof // (N_FEATURES + loss.fit_intercept)
+    k = loss.n_dof // (N_FEATURES + loss.layout.fit_intercept)
     b = np.zeros(k) if b is None else np.array(b, dtype=np.float64)
     return np.array(W, dtype=np.float64), b
 
@@ -579,7 +579,7 @@ def test_subsampled_hessian_is_the_hessian_of_the_rows(n_classes, sparse):
     v = rng.normal(size=loss.n_dof)
     f_full, g_full, hessp_full = loss.gradient_hessian_product(coef)
     full_hv = hessp_full(v)
-    loss.subsample_hessian(rows)
+    loss.data.subsample_hessian(rows)
     f, g, hessp = loss.gradient_hessian_product(coef)
     # The value and gradient stay those of all the rows ...
     assert f == f_full
@@ -587,5 +587,5 @@ def test_subsampled_hessian_is_the_hessian_of_the_rows(n_classes, sparse):
     # ... while the products are those of the rows' own (renormalised) objective.
     assert_allclose(hessp(v), sub.gradient_hessian_product(coef)[2](v), rtol=1e-10)
     assert not np.allclose(hessp(v), full_hv)
-    loss.subsample_hessian(None)
+    loss.data.subsample_hessian(None)
     assert_allclose(loss.gradient_hessian_product(coef)[2](v), full_hv, rtol=1e-12)

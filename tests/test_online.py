@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sk_softmax import SoftmaxClassifier
-from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._penalty import ElasticNet
 from sk_softmax._stochastic_fit import draw_seed, validation_split
 from sk_softmax._weights import balanced_class_weights

@@ -14,8 +14,9 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 
-from sk_softmax._loss import LinearSoftmaxLoss
-from sk_softmax._optim import OptimizeResult, minimize_gd, warn_if_not_converged
+from sk_softmax._convergence import warn_if_not_converged
+from sk_softmax._objective import LinearSoftmaxLoss
+from sk_softmax._optim import OptimizeResult, minimize_gd
 from sk_softmax._penalty import ElasticNet
 
 

@@ -100,6 +100,10 @@ def _assert_same_state(a, b):
     assert type(a) is type(b)
     if isinstance(a, np.ndarray):
         _assert_same_bits(a, b)
+    elif isinstance(a, tuple):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _assert_same_state(x, y)
     elif hasattr(a, "__dict__"):
         assert vars(a).keys() == vars(b).keys()
         for name in vars(a):

@@ -11,17 +11,43 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sk_softmax._loss import LinearSoftmaxLoss
+from sk_softmax._objective import LinearSoftmaxLoss
+from sk_softmax._objective._minibatch import batch_value_gradient
 from sk_softmax._optim import (
-    Adam,
     LearningRate,
-    MomentumSGD,
     NonFiniteError,
+    adam,
     iter_batches,
     minimize_stochastic,
+    momentum_sgd,
     run_epoch,
 )
 from sk_softmax._penalty import ElasticNet
+
+
+class Stepper:
+    """An (init, update) optimiser driven step by step, its state threaded."""
+
+    def __init__(self, optimizer):
+        self.optimizer, self.state = optimizer, None
+
+    def step(self, x, g, lr, prox=None):
+        if self.state is None:
+            self.state = self.optimizer.init(x)
+        x, self.state = self.optimizer.update(self.state, x, g, lr, prox)
+        return x
+
+
+def MomentumSGD(*args, **kwargs):
+    return Stepper(momentum_sgd(*args, **kwargs))
+
+
+def Adam(*args, **kwargs):
+    return Stepper(adam(*args, **kwargs))
+
+
+def constant_rate(rate):
+    return LearningRate.start("constant", rate)
 
 
 def softmax_problem(n=90, d=4, k=3, seed=0, sparse=False):
@@ -100,21 +126,22 @@ def test_proximal_steps_soft_threshold_with_the_step_they_took():
 
 # ------------------------------------------------------------------- schedules
 def test_learning_rate_schedules():
-    constant = LearningRate("constant", 0.3)
-    constant.advance(1000)
+    constant = LearningRate.start("constant", 0.3).advance(1000)
     assert constant.rate() == 0.3
-    inv = LearningRate("invscaling", 0.3, power_t=0.5)
+    inv = LearningRate.start("invscaling", 0.3, power_t=0.5)
     assert inv.rate() == 0.3
-    inv.advance(99)
+    inv = inv.advance(99)
     assert inv.rate() == pytest.approx(0.03)
-    adaptive = LearningRate("adaptive", 1.0)
+    adaptive = LearningRate.start("adaptive", 1.0)
     n_reductions = 0
-    while adaptive.reduce():
+    adaptive, more = adaptive.reduce()
+    while more:
         n_reductions += 1
+        adaptive, more = adaptive.reduce()
     # 5^8 < 1e6 < 5^9: eight reductions stay above 1e-6 of the start.
     assert n_reductions == 8
     assert adaptive.rate() == pytest.approx(5.0**-9)
-    assert LearningRate("constant", 1.0).reduce() is False
+    assert LearningRate.start("constant", 1.0).reduce()[1] is False
 
 
 def test_iter_batches_cover_every_sample_once():
@@ -131,18 +158,19 @@ def test_batch_gradient_is_the_objective_on_the_batch():
     loss = softmax_problem()
     rows = np.array([3, 10, 11, 40, 77])
     coef = np.random.default_rng(2).normal(size=loss.n_dof)
-    value, grad, share = loss.batch_value_gradient(coef, rows)
+    value, grad, share = batch_value_gradient(loss, coef, rows)
+    data = loss.data
     sub = LinearSoftmaxLoss(
-        loss.X[rows],
-        loss._y[rows],
+        data.X[rows],
+        data.cross_entropy.labels.y[rows],
         3,
-        sample_weight=loss._w64[rows],
+        sample_weight=data.weights64[rows],
         penalty=loss.penalty,
     )
     ref_value, ref_grad = sub.value_gradient(coef)
     assert value == pytest.approx(ref_value, rel=1e-13)
     assert_allclose(grad, ref_grad, rtol=1e-12, atol=1e-14)
-    assert share == pytest.approx(loss._w64[rows].sum())
+    assert share == pytest.approx(loss.data.weights64[rows].sum())
 
 
 def test_batch_gradients_average_to_the_full_gradient():
@@ -151,7 +179,7 @@ def test_batch_gradients_average_to_the_full_gradient():
     full_value, full_grad = loss.value_gradient(coef)
     total_value, total_grad = 0.0, np.zeros(loss.n_dof)
     for rows in iter_batches(90, 20, np.random.RandomState(0)):
-        value, grad, share = loss.batch_value_gradient(coef, rows)
+        value, grad, share = batch_value_gradient(loss, coef, rows)
         total_value += share * value
         total_grad += share * grad
     assert total_value == pytest.approx(full_value, rel=1e-13)
@@ -161,7 +189,7 @@ def test_batch_gradients_average_to_the_full_gradient():
 def test_batch_without_weight_is_skipped():
     X = np.eye(4)
     loss = LinearSoftmaxLoss(X, np.array([0, 1, 2, 0]), 3, sample_weight=[1, 1, 0, 0])
-    assert loss.batch_value_gradient(np.zeros(loss.n_dof), np.array([2, 3])) is None
+    assert batch_value_gradient(loss, np.zeros(loss.n_dof), np.array([2, 3])) is None
 
 
 # ------------------------------------------------------------ the epoch driver
@@ -182,8 +210,8 @@ class ScriptedLoss:
 def run_script(values, **kwargs):
     script = ScriptedLoss(values)
     params = {
-        "optimizer": MomentumSGD(0.0),
-        "schedule": LearningRate("constant", 0.1),
+        "optimizer": momentum_sgd(0.0),
+        "schedule": constant_rate(0.1),
         "batch_size": 10,
         "tol": 0.01,
         "n_iter_no_change": 3,
@@ -191,7 +219,9 @@ def run_script(values, **kwargs):
         "callback": script.callback,
         **kwargs,
     }
-    return minimize_stochastic(script.batch_value_gradient, np.zeros(2), 10, **params)
+    return minimize_stochastic(script.batch_value_gradient, np.zeros(2), 10, **params)[
+        0
+    ]
 
 
 def test_stops_after_n_iter_no_change_epochs_without_improvement():
@@ -217,18 +247,18 @@ def test_max_iter_without_convergence():
 
 
 def test_adaptive_schedule_reduces_instead_of_stopping():
-    schedule = LearningRate("adaptive", 1.0)
+    schedule = LearningRate.start("adaptive", 1.0)
     rates = []
     script = ScriptedLoss([1.0])
 
     def callback(n_iter, loss, validation, rate, x):
         rates.append(rate)
 
-    result = minimize_stochastic(
+    result, _, _ = minimize_stochastic(
         script.batch_value_gradient,
         np.zeros(2),
         10,
-        optimizer=MomentumSGD(0.0),
+        optimizer=momentum_sgd(0.0),
         schedule=schedule,
         batch_size=10,
         tol=0.01,
@@ -253,12 +283,12 @@ def test_early_stopping_returns_the_best_epoch():
     def validation(x):
         return float((x[0] + 0.3) ** 2)
 
-    result = minimize_stochastic(
+    result, _, _ = minimize_stochastic(
         batch_value_gradient,
         np.zeros(1),
         4,
-        optimizer=MomentumSGD(0.0),
-        schedule=LearningRate("constant", 0.1),
+        optimizer=momentum_sgd(0.0),
+        schedule=constant_rate(0.1),
         batch_size=4,
         validation_loss=validation,
         tol=1e-6,
@@ -288,8 +318,8 @@ def test_overflow_raises_a_non_finite_error():
         run_epoch(
             batch_value_gradient,
             x0,
-            MomentumSGD(0.9),
-            LearningRate("constant", 1e10),
+            momentum_sgd(0.9),
+            constant_rate(1e10),
             iter_batches(30, 10),
         )
     assert_array_equal(x0, 0.0)
@@ -297,14 +327,22 @@ def test_overflow_raises_a_non_finite_error():
 
 def test_plain_full_batch_sgd_is_gradient_descent():
     loss = softmax_problem()
-    loss = LinearSoftmaxLoss(loss.X, loss._y, 3, sample_weight=loss._w64)
+    data = loss.data
+    loss = LinearSoftmaxLoss(
+        data.X, data.cross_entropy.labels.y, 3, sample_weight=data.weights64
+    )
     lr = loss.initial_step()
     x = np.zeros(loss.n_dof)
     x_ref = x.copy()
-    opt, schedule = MomentumSGD(0.0), LearningRate("constant", lr)
+    opt, schedule, state = momentum_sgd(0.0), constant_rate(lr), None
     for _ in range(5):
-        x, _ = run_epoch(
-            loss.batch_value_gradient, x, opt, schedule, iter_batches(90, 90)
+        x, _, state, schedule = run_epoch(
+            lambda x, rows: batch_value_gradient(loss, x, rows),
+            x,
+            opt,
+            schedule,
+            iter_batches(90, 90),
+            state=state,
         )
         x_ref = x_ref - lr * loss.value_gradient(x_ref)[1]
     assert_allclose(x, x_ref, rtol=1e-12, atol=1e-15)

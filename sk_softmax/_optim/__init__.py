@@ -9,20 +9,20 @@ from sk_softmax._optim._minibatch import (
     run_epoch,
 )
 from sk_softmax._optim._newton_cg import minimize_newton_cg
-from sk_softmax._optim._result import OptimizeResult, warn_if_not_converged
-from sk_softmax._optim._stochastic import Adam, LearningRate, MomentumSGD
+from sk_softmax._optim._result import OptimizeResult
+from sk_softmax._optim._stochastic import LearningRate, Optimizer, adam, momentum_sgd
 
 __all__ = [
-    "Adam",
     "LearningRate",
-    "MomentumSGD",
     "NonFiniteError",
     "OptimizeResult",
+    "Optimizer",
+    "adam",
     "iter_batches",
     "minimize_gd",
     "minimize_lbfgs",
     "minimize_newton_cg",
     "minimize_stochastic",
+    "momentum_sgd",
     "run_epoch",
-    "warn_if_not_converged",
 ]

@@ -56,6 +56,67 @@ def _optimality(y, g, prox, step):
     return max_abs(y - prox(y - step * g, step)) / step
 
 
+def _extrapolate(x, x_prev, r, r_prev, beta):
+    """Nesterov's point ``y = x + beta (x - x_prev)`` and its ``raw`` value.
+
+    ``raw(y)`` is written into `r_prev`, which is not needed afterwards.
+    Without momentum (``beta <= 0`` or no previous point) ``y`` is ``x``.
+    """
+    if beta > 0 and x_prev is not None:
+        y = x + beta * (x - x_prev)
+        r_y = r_prev
+        np.subtract(r, r_prev, out=r_y)
+        r_y *= beta
+        r_y += r
+        return y, r_y
+    return x, r
+
+
+def _refresh(value, raw, h, x, x_prev, r, r_prev):
+    """Recompute the carried ``raw`` values of ``x`` and ``x_prev`` in place.
+
+    Returns the objective at ``x``, free of the rounding errors the carried
+    values accumulated.
+    """
+    raw(x, out=r)
+    raw(x_prev, out=r_prev)
+    return value(x, r) + h(x)
+
+
+def _backtrack(value, raw, prox, y, r_y, f_y, g_y, t, slack, r_new):
+    """Shrink the step from `t` until the proximal step from ``y`` decreases enough.
+
+    Writes the trial point's ``raw`` value into `r_new` and returns
+    ``(x_new, f_new, model, t, n_trials)``: the point, its smooth value, the
+    quadratic upper model it was tested against, the step taken and the
+    number of trials (at most ``_MAX_BACKTRACK``).
+    """
+    if prox is None:
+        raw(g_y, out=r_new)
+        r_new *= -t
+        r_new += r_y
+    n_trials = 0
+    while True:
+        n_trials += 1
+        x_new = y - t * g_y
+        d = x_new - y
+        if prox is not None:
+            x_new = prox(x_new, t)
+            d = x_new - y
+            # raw(y) + raw(d) rather than raw(x_new): both sides of the test
+            # below then carry the same rounding errors, which cancel.
+            raw(d, out=r_new)
+            r_new += r_y
+        f_new = value(x_new, r_new)
+        model = f_y + float(g_y @ d) + float(d @ d) / (2.0 * t)
+        if f_new <= model + slack or n_trials == _MAX_BACKTRACK:
+            return x_new, f_new, model, t, n_trials
+        t *= _SHRINK
+        if prox is None:  # raw(y - t g / 2) = (raw(y) + raw(y - t g)) / 2
+            r_new += r_y
+            r_new *= _SHRINK
+
+
 def minimize_gd(
     value_gradient,
     value,
@@ -113,48 +174,22 @@ def minimize_gd(
     t = float(step)
     history = []
     converged, message = False, "maximum number of iterations reached"
+    status = "max_iter"
     grad_norm = np.inf
     n_iter = 0
     while n_iter < max_iter:
         theta_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * theta * theta))
         beta = (theta - 1.0) / theta_next
-        if beta > 0 and x_prev is not None:
-            y = x + beta * (x - x_prev)
-            r_y = r_prev  # r_prev is not needed after this: extrapolate in place
-            np.subtract(r, r_prev, out=r_y)
-            r_y *= beta
-            r_y += r
-        else:
-            y, r_y = x, r
+        y, r_y = _extrapolate(x, x_prev, r, r_prev, beta)
         f_y, g_y = value_gradient(y, r_y)
         slack = 8 * eps * abs(f_y)
         r_new = r_free
-        if prox is None:
-            raw(g_y, out=r_new)
-            r_new *= -t
-            r_new += r_y
-        n_trials = 0
-        while True:
-            n_trials += 1
-            x_new = y - t * g_y
-            d = x_new - y
-            if prox is not None:
-                x_new = prox(x_new, t)
-                d = x_new - y
-                # raw(y) + raw(d) rather than raw(x_new): both sides of the test
-                # below then carry the same rounding errors, which cancel.
-                raw(d, out=r_new)
-                r_new += r_y
-            f_new = value(x_new, r_new)
-            model = f_y + float(g_y @ d) + float(d @ d) / (2.0 * t)
-            if f_new <= model + slack or n_trials == _MAX_BACKTRACK:
-                break
-            t *= _SHRINK
-            if prox is None:  # raw(y - t g / 2) = (raw(y) + raw(y - t g)) / 2
-                r_new += r_y
-                r_new *= _SHRINK
+        x_new, f_new, model, t, n_trials = _backtrack(
+            value, raw, prox, y, r_y, f_y, g_y, t, slack, r_new
+        )
         if f_new > model + slack:
             message = "the line search found no step that decreases the objective"
+            status = "no_progress"
             break
         n_iter += 1
         grad_norm = _optimality(y, g_y, prox, step)
@@ -167,9 +202,7 @@ def minimize_gd(
             F = F_new
             theta = theta_next
             if n_iter % _REFRESH_EVERY == 0:  # drop the rounding errors carried
-                raw(x, out=r)
-                raw(x_prev, out=r_prev)
-                F = value(x, r) + h(x)
+                F = _refresh(value, raw, h, x, x_prev, r, r_prev)
         else:
             # Momentum made things worse: restart from x_k without it.
             x_prev, theta = None, 1.0
@@ -182,18 +215,12 @@ def minimize_gd(
             # Optimal enough at y; confirm at the point returned, x_new.
             grad_norm = _optimality(x, value_gradient(x, r)[1], prox, step)
             if grad_norm <= tol:
-                converged, message = True, "converged"
+                converged, message, status = True, "converged", "converged"
         if callback is not None and callback(n_iter, F, grad_norm, t, x):
-            message = "stopped by callback"
+            message, status = "stopped by callback", "callback"
             break
         if converged:
             break
     return OptimizeResult(
-        x=x,
-        fun=F,
-        n_iter=n_iter,
-        converged=converged,
-        grad_norm=grad_norm,
-        history=history,
-        message=message,
+        x, F, n_iter, converged, grad_norm, history, message=message, status=status
     )

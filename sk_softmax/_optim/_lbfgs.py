@@ -81,13 +81,15 @@ def minimize_lbfgs(
     # only a gradient within tol counts as converged here.
     converged = grad_norm <= tol
     if converged:
-        message = "converged"
+        message, status = "converged", "converged"
     elif res.status == 99:
-        message = "stopped by callback"
+        message, status = "stopped by callback", "callback"
     elif res.status == 0:
         message = "the objective stopped decreasing before the gradient met tol"
+        status = "no_progress"
     else:
         message = str(res.message).lower()
+        status = "max_iter" if res.status == 1 else "no_progress"
     return OptimizeResult(
         x=res.x.astype(dtype),
         fun=float(res.fun),
@@ -96,4 +98,5 @@ def minimize_lbfgs(
         grad_norm=grad_norm,
         history=history,
         message=message,
+        status=status,
     )

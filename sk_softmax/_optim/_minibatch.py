@@ -47,7 +47,14 @@ def iter_batches(n_samples, batch_size, rng=None):
 
 
 def run_epoch(
-    batch_value_gradient, x, optimizer, schedule, batches, prox=None, n_samples=None
+    batch_value_gradient,
+    x,
+    optimizer,
+    schedule,
+    batches,
+    prox=None,
+    n_samples=None,
+    state=None,
 ):
     """One pass of mini-batch updates.
 
@@ -60,8 +67,8 @@ def run_epoch(
         skipped.
     x : ndarray of shape (n_dof,)
         Starting point; not modified.
-    optimizer : MomentumSGD or Adam
-        Takes the steps and keeps its state.
+    optimizer : Optimizer
+        Takes the steps.
     schedule : LearningRate
         Gives the rate of each step.
     batches : iterable of ndarray of int
@@ -74,6 +81,9 @@ def run_epoch(
         the weight divided by its share of the samples, capped at 1: a batch
         of near-weightless samples takes a near-zero step, as a weightless
         one takes none, and no batch steps further than with unit weights.
+    state : tuple, default=None
+        The optimiser's state before the epoch; None starts it,
+        ``optimizer.init(x)``.
 
     Returns
     -------
@@ -82,7 +92,12 @@ def run_epoch(
     loss : float
         Mean of the batch objectives weighted by their shares (NaN when no
         batch had weight): the running training loss of the epoch.
+    state : tuple
+        The optimiser's state after the epoch.
+    schedule : LearningRate
+        The schedule after the epoch.
     """
+    state = optimizer.init(x) if state is None else state
     total = share = 0.0
     # Overflow is detected below, once per epoch, and reported as an error.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -95,8 +110,8 @@ def run_epoch(
                 scale = w * n_samples / len(rows)
                 if scale < 1.0:
                     g = g * scale
-            x = optimizer.step(x, g, schedule.rate(), prox)
-            schedule.advance(len(rows))
+            x, state = optimizer.update(state, x, g, schedule.rate(), prox)
+            schedule = schedule.advance(len(rows))
             total += w * f
             share += w
     if not (np.all(np.isfinite(x)) and math.isfinite(total)):
@@ -104,7 +119,28 @@ def run_epoch(
             "the coefficients overflowed: the learning rate is too large for "
             "these data."
         )
-    return x, (total / share if share > 0 else math.nan)
+    return x, (total / share if share > 0 else math.nan), state, schedule
+
+
+def _stalled(first, score, tol, n_iter_no_change, validation_loss):
+    """Return ``(converged, status, message)`` of a run whose loss stalled.
+
+    Without validation the last iterate is returned: a loss that stalled
+    above the first epoch's means the steps made the model worse (they are
+    too long), not that it converged.
+    """
+    if validation_loss is None and score > first + max(tol, 1e-2 * abs(first)):
+        return (
+            False,
+            "loss_rose",
+            f"the training loss rose from {first:.4g} in the first epoch to "
+            f"{score:.4g}, and stopped improving",
+        )
+    return (
+        True,
+        "converged",
+        f"the monitored loss improved by less than tol for {n_iter_no_change} epochs",
+    )
 
 
 def minimize_stochastic(
@@ -115,6 +151,7 @@ def minimize_stochastic(
     optimizer,
     schedule,
     batch_size,
+    state=None,
     shuffle=None,
     prox=None,
     nonsmooth=None,
@@ -134,8 +171,8 @@ def minimize_stochastic(
         Starting point.
     n_samples : int
         Number of training samples.
-    optimizer : MomentumSGD or Adam
-        The optimiser, possibly carrying state from earlier training.
+    optimizer : Optimizer
+        The optimiser.
     schedule : LearningRate
         The learning-rate schedule; ``'adaptive'`` reduces it instead of
         stopping when the loss stalls.
@@ -157,6 +194,8 @@ def minimize_stochastic(
         Number of epochs without such an improvement before stopping.
     max_iter : int, default=200
         Maximum number of epochs.
+    state : tuple, default=None
+        The optimiser's state, carried from earlier training; None starts it.
     callback : callable, default=None
         Called as ``callback(n_iter, loss, validation_loss, rate, x)`` after
         each epoch (``validation_loss`` NaN without validation); returning
@@ -167,6 +206,10 @@ def minimize_stochastic(
     result : OptimizeResult
         ``history`` holds the training loss per epoch and
         ``validation_history`` the validation loss per epoch.
+    state : tuple
+        The optimiser's state after the last epoch.
+    schedule : LearningRate
+        The schedule after the last epoch.
     """
     x = np.array(x0, copy=True)
     best_score, best_x, best_loss = math.inf, x, math.nan
@@ -176,13 +219,13 @@ def minimize_stochastic(
     n_no_change = 0
     history, validation_history = [], []
     converged, message = False, "maximum number of epochs reached"
+    status = "max_iter"
     n_iter = 0
     while n_iter < max_iter:
         rng = None if shuffle is None else shuffle()
         batches = iter_batches(n_samples, batch_size, rng)
-        x, loss = run_epoch(
-            batch_value_gradient, x, optimizer, schedule, batches, prox, n_samples
-        )
+        epoch = (optimizer, schedule, batches, prox, n_samples, state)
+        x, loss, state, schedule = run_epoch(batch_value_gradient, x, *epoch)
         n_iter += 1
         if nonsmooth is not None:
             loss += nonsmooth(x)
@@ -203,32 +246,19 @@ def minimize_stochastic(
             schedule.rate(),
             x,
         ):
-            message = "stopped by callback"
+            message, status = "stopped by callback", "callback"
             break
         if n_no_change >= n_iter_no_change:
-            if not schedule.reduce():
-                # Without validation the last iterate is returned: a loss that
-                # stalled above the first epoch's means the steps made the
-                # model worse (they are too long), not that it converged.
-                first = history[0]
-                if validation_loss is None and score > first + max(
-                    tol, 1e-2 * abs(first)
-                ):
-                    message = (
-                        f"the training loss rose from {first:.4g} in the first "
-                        f"epoch to {score:.4g}, and stopped improving"
-                    )
-                else:
-                    converged = True
-                    message = (
-                        f"the monitored loss improved by less than tol for "
-                        f"{n_iter_no_change} epochs"
-                    )
+            schedule, more = schedule.reduce()
+            if not more:
+                converged, status, message = _stalled(
+                    history[0], score, tol, n_iter_no_change, validation_loss
+                )
                 break
             n_no_change, reference = 0, score
     if validation_loss is not None:
         x, loss = best_x, best_loss
-    return OptimizeResult(
+    result = OptimizeResult(
         x=x,
         fun=loss,
         n_iter=n_iter,
@@ -237,5 +267,7 @@ def minimize_stochastic(
         history=history,
         validation_history=validation_history,
         message=message,
+        status=status,
         stochastic=True,
     )
+    return result, state, schedule

@@ -110,12 +110,13 @@ def minimize_newton_cg(
     r_free = np.empty_like(r)
     history = []
     converged, message = False, "maximum number of iterations reached"
+    status = "max_iter"
     n_iter = 0
     while True:
         f, g, hessp = gradient_hessp(x, r)
         grad_norm = max_abs(g)
         if grad_norm <= tol:
-            converged, message = True, "converged"
+            converged, message, status = True, "converged", "converged"
             break
         if n_iter >= max_iter:
             break
@@ -137,12 +138,13 @@ def minimize_newton_cg(
             t *= 0.5
         else:
             message = "the line search found no step that decreases the objective"
+            status = "no_progress"
             break
         n_iter += 1
         x, r, r_free = x_new, r_free, r
         history.append(f_new)
         if callback is not None and callback(n_iter, f_new, grad_norm, t, x):
-            message = "stopped by callback"
+            message, status = "stopped by callback", "callback"
             break
     return OptimizeResult(
         x=x,
@@ -152,4 +154,5 @@ def minimize_newton_cg(
         grad_norm=grad_norm,
         history=history,
         message=message,
+        status=status,
     )

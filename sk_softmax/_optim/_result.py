@@ -1,10 +1,8 @@
-"""The result record every solver returns, and the one place that warns."""
+"""The result record every solver returns."""
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 
 @dataclass
@@ -31,7 +29,13 @@ class OptimizeResult:
         Validation loss after each epoch (stochastic solvers with early
         stopping only).
     message : str
-        Why the solver stopped.
+        Why the solver stopped, in words.
+    status : str
+        Why the solver stopped, for the caller to act on: ``'converged'``,
+        ``'max_iter'`` (the iteration budget ran out), ``'no_progress'`` (the
+        line search found no decrease), ``'loss_rose'`` (a stochastic
+        solver's training loss ended above its first epoch's) or
+        ``'callback'`` (a callback asked to stop).
     stochastic : bool
         Whether a stochastic solver produced it: `n_iter` then counts epochs,
         `grad_norm` is NaN and convergence means the monitored loss stopped
@@ -46,51 +50,10 @@ class OptimizeResult:
     history: list = field(default_factory=list)
     validation_history: list = field(default_factory=list)
     message: str = ""
+    status: str = ""
     stochastic: bool = False
 
 
 def max_abs(a):
     """Largest absolute entry of `a` (0 when empty): the solvers' optimality measure."""
     return float(np.max(np.abs(a))) if a.size else 0.0
-
-
-def warn_if_not_converged(result, solver, tol, max_iter):
-    """Emit a :class:`~sklearn.exceptions.ConvergenceWarning` that says what to do.
-
-    Parameters
-    ----------
-    result : OptimizeResult
-        What the solver returned.
-    solver : str
-        Name of the solver, for the message.
-    tol : float
-        The requested tolerance.
-    max_iter : int
-        The iteration budget.
-    """
-    if result.converged:
-        return
-    if result.stochastic and result.message.startswith("the training loss rose"):
-        message = (
-            f"Solver {solver!r} did not converge: {result.message} after "
-            f"{result.n_iter} epochs: its steps are too long for these data. "
-            "Decrease learning_rate_init, or scale the features (for example "
-            "with sklearn.preprocessing.StandardScaler)."
-        )
-    elif result.stochastic:
-        message = (
-            f"Solver {solver!r} did not converge: {result.message} after "
-            f"{result.n_iter} epochs (max_iter={max_iter}); the monitored loss "
-            f"was still improving by more than tol={tol:g}. Increase max_iter, "
-            "or use the 'adaptive' learning rate or a smaller learning_rate_init "
-            "to settle the iterates."
-        )
-    else:
-        message = (
-            f"Solver {solver!r} did not converge: {result.message} after "
-            f"{result.n_iter} iterations (max_iter={max_iter}); the gradient's "
-            f"largest entry is {result.grad_norm:.3g}, above tol={tol:g}. "
-            "Increase max_iter, scale the features (for example with "
-            "sklearn.preprocessing.StandardScaler), or increase alpha."
-        )
-    warnings.warn(message, ConvergenceWarning, stacklevel=4)

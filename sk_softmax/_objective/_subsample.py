@@ -1,12 +1,12 @@
 """Which rows newton-cg's Hessian-vector products use.
 
-When the samples far outnumber the coefficients, a Hessian estimated from a
-random subset of rows steers truncated Newton almost as well as the full one at
-a fraction of the cost per product; the gradient, and so the optimum and the
-stopping test, stay exact. The subset is drawn class by class, so that every
-class's block of the Hessian is estimated from enough rows even when the class
-is rare, and each row is reweighted by the inverse of its class's sampling
-rate, which keeps the estimate unbiased.
+When the samples far outnumber the coefficients, a Hessian
+estimated from a random subset of rows steers truncated Newton almost as well
+as the full one at a fraction of the cost per product; the gradient, and so
+the optimum and the stopping test, stay exact. The subset is drawn class by
+class, so that every class's block of the Hessian is estimated from enough
+rows even when the class is rare, and each row is reweighted by the inverse of
+its class's sampling rate, which keeps the estimate unbiased.
 """
 
 import numpy as np
@@ -18,6 +18,12 @@ SUBSAMPLE_FACTOR = 4
 def use_hessian_subsample(n_samples, n_dof):
     """Whether the data have ``SUBSAMPLE_FACTOR`` times the subsample's rows."""
     return n_samples >= SUBSAMPLE_FACTOR * ROWS_PER_DOF * n_dof
+
+
+def hessian_sample_size(layout):
+    """Return the subsample's rows in all and its floor per class for `layout`."""
+    n_coef = layout.n_features + layout.fit_intercept  # per class
+    return ROWS_PER_DOF * layout.n_dof, ROWS_PER_DOF * n_coef
 
 
 def stratified_rows(y, n_rows, min_per_class, rng):

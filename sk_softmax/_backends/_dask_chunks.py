@@ -1,42 +1,18 @@
-"""Fitting on dask arrays: the objective as a reduction over row chunks.
+"""The dask chunks' side of a fit: one :class:`ChunkLoss` per worker.
 
-The rows of ``X`` are split into dask chunks. Each chunk gets a
-:class:`~sk_softmax._loss.LinearSoftmaxLoss` on that chunk alone, built once
-where the chunk lives: a :class:`ChunkLoss` per worker (a ``dask.distributed``
-actor) holds the losses of the chunks that worker stores, so one call per
-worker serves them all; without a distributed client, one :class:`ChunkLoss`
-in this process holds every chunk. For coefficients ``x`` the objective and
-its derivatives are sums::
-
-    F(x)   = sum_c share_c * F_c(x) + R(W)
-    grad   = sum_c share_c * grad_c(x) + l2 W
-    H v    = sum_c share_c * H_c(x) v + l2 V
-
-with ``F_c`` the chunk's weighted mean cross-entropy and ``share_c`` its share of
-the total sample weight. Only the coefficients (size ``n_dof``) travel to the
-chunks and only values, gradients and Hessian-vector products (size ``n_dof``)
-travel back: the data are never gathered. The maths is the single-array loss's,
-chunk by chunk.
-
-:class:`DistributedLoss` offers the solvers the same callables as the
-single-array loss. Its ``raw`` map is the identity: a solver that carries
-``raw(x)`` along (gd, newton-cg) then carries the coefficients themselves, and
-every evaluation recomputes the logits where the chunk lives.
+Each worker holds the row blocks of ``X`` it stores and builds, once, a
+:class:`~sk_softmax._objective._linear.LinearCrossEntropy` per block, checking
+the block where it lives (finite numbers, non-negative weights). One call per
+worker then serves all its blocks; without a distributed client, one
+:class:`ChunkLoss` in this process holds every block. The host side is
+:class:`~sk_softmax._backends._remote.RemoteCrossEntropy`.
 """
 
 import numpy as np
-from sklearn.utils import check_array, check_random_state, column_or_1d
+from sklearn.utils import check_array, column_or_1d
 
-from sk_softmax._layout import CoefficientLayout
-from sk_softmax._loss import LinearSoftmaxLoss
-
-
-def is_dask_collection(obj):
-    """Return whether `obj` is a dask array, DataFrame or Series.
-
-    dask itself is not imported: it is an optional dependency.
-    """
-    return type(obj).__module__.split(".")[0] == "dask" and hasattr(obj, "dask")
+from sk_softmax._backends._remote import ChunkPool
+from sk_softmax._objective import LinearCrossEntropy
 
 
 def _validate_block(X, y, sample_weight, classes, dtype):
@@ -111,7 +87,7 @@ class ChunkLoss:
             total = float(weights.sum())
             if total > 0:
                 self.losses.append(
-                    LinearSoftmaxLoss(
+                    LinearCrossEntropy(
                         X,
                         y,
                         self.n_classes,
@@ -124,7 +100,7 @@ class ChunkLoss:
         self.shares = np.asarray(totals) / total if total > 0 else np.empty(0)
         return total
 
-    def sample_hessian_rows(self, rate, min_rate, seed):
+    def sample_hessian_share(self, rate, min_rate, seed):
         """Subsample each block's rows for Hessian products, at a common rate.
 
         Each block draws ``ceil(rate * n_block)`` rows, at least
@@ -170,34 +146,6 @@ class ChunkLoss:
     def hessp(self, v):
         """Return the product of the Hessian kept by :meth:`gradient_hessian` with v."""
         return self._combine([hessp(v) for hessp in self._hessps])
-
-
-class ChunkPool:
-    """The :class:`ChunkLoss` objects: in this process, or actors on the workers.
-
-    ``map(method, *args)`` calls a method on every one of them (concurrently
-    for actors) and returns the results in order.
-    """
-
-    def __init__(self, chunks, remote):
-        self.chunks = chunks
-        self.remote = remote
-
-    def map_each(self, method, args):
-        """Call `method` on each chunk with its own arguments ``args[i]``."""
-        results = [
-            getattr(chunk, method)(*a)
-            for chunk, a in zip(self.chunks, args, strict=True)
-        ]
-        return [result.result() for result in results] if self.remote else results
-
-    def map(self, method, *args):
-        """Call `method` on every chunk with the same arguments."""
-        return self.map_each(method, [args] * len(self.chunks))
-
-    def restrict(self, keep):
-        """Drop the chunks whose entry in `keep` is false."""
-        self.chunks = [c for c, k in zip(self.chunks, keep, strict=True) if k]
 
 
 def _client():
@@ -273,118 +221,3 @@ def make_chunks(X, y, sample_weight, classes, dtype):
         for worker, blocks in groups.items()
     ]
     return ChunkPool([future.result() for future in actors], remote=True)
-
-
-class DistributedLoss(CoefficientLayout):
-    """The objective over row chunks, with the single-array loss's interface.
-
-    Parameters
-    ----------
-    chunks : ChunkPool
-        What :func:`make_chunks` returns, with every chunk built.
-    class_totals : ndarray of shape (n_classes,)
-        Weighted class totals over all chunks (class weights applied).
-    n_samples : int
-        Number of samples over all chunks.
-    n_features : int
-        Number of features.
-    fit_intercept : bool
-        Whether the model has an intercept.
-    penalty : ElasticNet
-        The penalty, applied here once (the chunks have none).
-    dtype : dtype
-        The floating dtype of the fit.
-    shares : ndarray of shape (n_chunks,)
-        Each chunk's share of the total sample weight.
-    """
-
-    def __init__(
-        self,
-        chunks,
-        class_totals,
-        n_samples,
-        n_features,
-        fit_intercept,
-        penalty,
-        dtype,
-        shares,
-    ):
-        super().__init__(n_features, len(class_totals), fit_intercept, penalty, dtype)
-        self.chunks = chunks
-        self._shares = np.asarray(shares, dtype=np.float64)
-        self._class_totals = class_totals / class_totals.sum()
-        self.n_samples = int(n_samples)
-
-    def _sum(self, parts):
-        """Share-weighted sum of per-chunk results (floats or arrays)."""
-        total = sum(
-            share * part for share, part in zip(self._shares, parts, strict=True)
-        )
-        return np.asarray(total, dtype=self.dtype) if np.ndim(total) else float(total)
-
-    def data_curvature(self):
-        """Share-weighted sum of the chunks' curvature bounds."""
-        return self._sum(self.chunks.map("data_curvature"))
-
-    def raw(self, coef, out=None):
-        """Return a copy of `coef`: solvers carry coefficients, not logits."""
-        if out is None:
-            return np.array(coef, dtype=self.dtype, copy=True)
-        out[...] = coef
-        return out
-
-    def value(self, coef, raw=None):
-        """Smooth objective at ``raw`` (the coefficients), penalty included."""
-        coef = np.asarray(coef if raw is None else raw, dtype=self.dtype)
-        loss = self._sum(self.chunks.map("value", coef))
-        return loss + self.penalty.smooth_value(self.unpack(coef)[0])
-
-    def value_gradient(self, coef, raw=None):
-        """Smooth objective and its gradient, reduced over the chunks."""
-        coef = np.asarray(coef if raw is None else raw, dtype=self.dtype)
-        parts = self.chunks.map("value_gradient", coef)
-        return self._finish(coef, parts)
-
-    def _finish(self, coef, parts):
-        """Reduce ``(value, gradient)`` pairs and add the penalty's smooth part."""
-        value = self._sum([part[0] for part in parts])
-        grad = self._sum([part[1] for part in parts])
-        W = self.unpack(coef)[0]
-        if self.penalty.l2:
-            self.unpack(grad)[0][...] += self.penalty.l2 * W
-        return value + self.penalty.smooth_value(W), grad
-
-    def sample_hessian_rows(self, n_rows, min_per_class, random_state):
-        """Let every chunk subsample its rows for Hessian products.
-
-        The chunks draw the same share of their rows, ``n_rows / n_samples``
-        (and of each class, ``min_per_class / n_samples``), each from its own
-        stream of `random_state`.
-        """
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        seeds = np.random.SeedSequence(seed).generate_state(len(self.chunks.chunks))
-        self.chunks.map_each(
-            "sample_hessian_rows",
-            [
-                (n_rows / self.n_samples, min_per_class / self.n_samples, int(s))
-                for s in seeds
-            ],
-        )
-
-    def gradient_hessian_product(self, coef, raw=None):
-        """Objective, gradient and a Hessian-vector product function.
-
-        Each chunk keeps its probabilities at `coef` for the products, which are
-        valid until the next call of any method of this object.
-        """
-        coef = np.asarray(coef if raw is None else raw, dtype=self.dtype)
-        value, grad = self._finish(coef, self.chunks.map("gradient_hessian", coef))
-
-        def hessp(v):
-            v = np.asarray(v, dtype=self.dtype)
-            product = self._sum(self.chunks.map("hessp", v))
-            if self.penalty.l2:
-                self.unpack(product)[0][...] += self.penalty.l2 * self.unpack(v)[0]
-            return product
-
-        return value, grad, hessp
