@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from sk_softmax._backends._common import attribute_maker
+from sk_softmax._backends._common import attribute_maker, penalty_of
 from sk_softmax._callbacks import FitReporter
 from sk_softmax._convergence import diverged
 from sk_softmax._guards import (
@@ -18,7 +18,6 @@ from sk_softmax._guards import (
 from sk_softmax._layout import CoefficientLayout
 from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._optim import LearningRate, NonFiniteError
-from sk_softmax._penalty import ElasticNet
 from sk_softmax._stochastic_fit import (
     StochasticState,
     draw_seed,
@@ -64,7 +63,7 @@ def partial_fit_model(estimator, solver, X, y, classes, sample_weight):
             len(classes),
             sample_weight,
             estimator.fit_intercept,
-            ElasticNet(estimator.alpha, estimator.l1_ratio),
+            penalty_of(estimator),
         )
         settings = estimator._stochastic_settings(solver.name)
         if not state.started:

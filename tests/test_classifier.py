@@ -38,7 +38,7 @@ SOLVERS = ["gd", "newton-cg", "lbfgs"]
 
 
 def objective(model, X, y, sample_weight=None):
-    """The DESIGN.md objective at the fitted coefficients, computed here."""
+    """The objective at the fitted coefficients, computed here."""
     Z = X @ model.coef_.T + model.intercept_
     if len(model.classes_) == 2:
         Z = np.hstack([np.zeros_like(Z), Z])

@@ -14,9 +14,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sk_softmax import SoftmaxClassifier
+from sk_softmax._backends._dask import build_problem
 from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._penalty import ElasticNet
 
+dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -64,18 +66,20 @@ def assert_same_fit(dask_model, numpy_model, X, y, sample_weight=None, frame=Non
     assert np.abs(proba - numpy_model.predict_proba(X)).max() < 1e-5
 
 
-def test_without_a_distributed_client_the_chunks_stay_in_process():
-    # Runs first in this module, before the cluster fixture starts a client.
-    with pytest.raises(ValueError):
-        distributed.get_client()
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads"])
+def test_with_an_in_process_scheduler_the_chunks_stay_in_process(scheduler):
+    # Whatever ran before: a client the cluster fixture left is bypassed.
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     reference = SoftmaxClassifier(alpha=1e-2, tol=1e-8).fit(X, y)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), dask.config.set(scheduler=scheduler):
         warnings.simplefilter("error", ConvergenceWarning)
         model = SoftmaxClassifier(alpha=1e-2, tol=1e-8).fit(
             da.from_array(X, chunks=(40, 4)), da.from_array(y, chunks=40)
         )
+        pool = build_problem(model, da.from_array(X, chunks=(40, 4)), y, None)
+    assert not pool.objective.data.chunks.remote
+    assert len(pool.objective.data.chunks.chunks) == 1
     assert_same_fit(model, reference, X, y)
 
 

@@ -1,7 +1,8 @@
 """Tests of the softmax regression objective and the elastic-net penalty.
 
-The objective (DESIGN.md), with ``k = K`` coefficient rows for ``K >= 3`` classes
-and ``k = 1`` for ``K = 2`` (class 0 is the reference class, its logit fixed at 0)::
+The objective (docs/developer/architecture.rst), with ``k = K`` coefficient rows
+for ``K >= 3`` classes and ``k = 1`` for ``K = 2`` (class 0 is the reference
+class, its logit fixed at 0)::
 
     F(W, b) = (1 / sum_i s_i) * sum_i s_i * (logsumexp(Z_i) - Z_{i, y_i})
               + alpha * ((1 - l1_ratio) / 2 * ||W||_F^2 + l1_ratio * ||W||_1)
@@ -98,7 +99,7 @@ def naive_logits(loss, X, coef, n_classes):
 
 
 def naive_objective(loss, X, y, coef, n_classes, sw, alpha, l1_ratio):
-    """The whole objective of DESIGN.md, smooth and non-smooth parts separately."""
+    """The whole objective, smooth and non-smooth parts separately."""
     Z = naive_logits(loss, X, coef, n_classes)
     s = np.ones(len(y)) if sw is None else np.asarray(sw, dtype=np.float64)
     ce = logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]

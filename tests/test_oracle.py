@@ -324,7 +324,8 @@ def test_unpenalised_fit_matches_maximum_likelihood(solver, n_classes, weighted)
 def gradient_max(model, X, y, sample_weight=None):
     """Largest entry of the L2-penalised objective's gradient at coef_/intercept_.
 
-    Written from DESIGN.md, independently of sk_softmax:
+    Written from the objective in docs/developer/architecture.rst, independently
+    of sk_softmax:
     ``grad_W = G.T X + alpha W`` and ``grad_b = sum_i G_i`` with
     ``G = S (P - Y) / sum(s)``, restricted to the free classes.
     """

@@ -148,11 +148,23 @@ class ChunkLoss:
         return self._combine([hessp(v) for hessp in self._hessps])
 
 
+# dask's names of its in-process schedulers: with one of them configured,
+# the chunks stay in this process even when a distributed client exists.
+_LOCAL_SCHEDULERS = {"sync", "synchronous", "single-threaded", "threads", "threading"}
+
+
 def _client():
-    """Return the current dask.distributed client, or None."""
+    """Return the distributed client the chunks go to, or None for in-process.
+
+    None without ``distributed``, without a client, or when dask is configured
+    to an in-process scheduler (``dask.config.set(scheduler="synchronous")``).
+    """
     try:
+        import dask
         from distributed import get_client
     except ImportError:
+        return None
+    if dask.config.get("scheduler", None) in _LOCAL_SCHEDULERS:
         return None
     try:
         return get_client()

@@ -33,7 +33,7 @@ class Problem:
         times class weights -- for the stochastic solvers; None where the
         backend runs full-batch solvers only.
     report : tuple
-        ``(X, y)`` as the callbacks receive them.
+        ``(X, y, sample_weight)`` as the callbacks receive them.
     kind : str
         ``'numpy'``, ``'array-api'`` or ``'dask'``.
     """

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from sk_softmax.utils._sklearn_compat import (
     _expit,
@@ -132,8 +133,6 @@ class NumpyOps:
 
     def expit_weighted(self, z, weights, out):
         """``sigmoid(z) * weights`` as a (1, n) array, in `out`."""
-        from scipy.special import expit
-
         expit(z, out=out[0])
         out *= weights
         return out

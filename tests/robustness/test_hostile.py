@@ -1,4 +1,6 @@
-"""Hostile input on every public method of every solver (DESIGN.md).
+"""Hostile input on every public method of every solver.
+
+The contract is in docs/developer/architecture.rst.
 
 "Bad input gets a clear error, and nothing is lost": for each solver and each of
 ``fit``, ``partial_fit`` (where it exists), ``predict``, ``predict_proba``,
@@ -25,6 +27,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
+from robustness._support import ONLINE_SOLVERS, PREDICT_METHODS, SOLVERS
 from sk_softmax import (
     SoftmaxClassifier,
     argmax,
@@ -35,15 +38,6 @@ from sk_softmax import (
     softmax_jvp,
 )
 
-SOLVERS = ["auto", "gd", "lbfgs", "newton-cg", "sgd", "adam"]
-ONLINE_SOLVERS = ["auto", "sgd", "adam"]  # the solvers with partial_fit
-PREDICT_METHODS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "score",
-]
 METHODS = ["fit", "partial_fit", *PREDICT_METHODS]
 N_SAMPLES, N_FEATURES, CLASSES = 30, 3, np.array([0, 1, 2])
 COLUMNS = ["a", "b", "c"]

@@ -1,4 +1,6 @@
-"""Bad input gets a clear error, and a failed fit loses nothing (DESIGN.md).
+"""Bad input gets a clear error, and a failed fit loses nothing.
+
+The contract is in docs/developer/architecture.rst.
 
 Each case asserts the exception type (ValueError, or the exception
 scikit-learn's own convention expects) and that the message names the problem.
@@ -16,6 +18,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
+from robustness._support import PREDICT_METHODS
 from sk_softmax import SoftmaxClassifier
 
 N_SAMPLES, N_FEATURES = 30, 3
@@ -296,7 +299,7 @@ def test_bad_fit_input_gets_a_clear_error(make_case, exception, match):
 
 
 def test_datetime_X_is_rejected_as_non_numeric():
-    """DESIGN.md: non-numeric X gets a ValueError; datetimes are not numbers."""
+    """Non-numeric X gets a ValueError; datetimes are not numbers."""
     X = np.datetime64("2020-01-01") + np.arange(12).reshape(12, 1)
     y = np.arange(12) % 2
     with pytest.raises(ValueError, match=r"(?i)datetime|numeric"):
@@ -377,14 +380,6 @@ def test_fit_stopped_by_a_convergence_warning_error_keeps_the_previous_model():
 
 
 # ------------------------------------------------------------- predict time
-
-PREDICT_METHODS = [
-    "predict",
-    "predict_proba",
-    "predict_log_proba",
-    "decision_function",
-    "score",
-]
 
 
 def call(model, method, X):

@@ -27,11 +27,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import log_softmax as scipy_log_softmax
 from sklearn.exceptions import ConvergenceWarning
 
+from robustness._support import SOLVERS, STOCHASTIC
 from sk_softmax import SoftmaxClassifier
 
-SOLVERS = ("auto", "gd", "lbfgs", "newton-cg", "sgd", "adam")
 FULL_BATCH = ("auto", "gd", "lbfgs", "newton-cg")  # 'auto' fits full-batch
-STOCHASTIC = ("sgd", "adam")
 PARTIAL_FIT = ("auto", "sgd", "adam")  # 'auto' runs 'sgd' in partial_fit
 DTYPES = (np.float64, np.float32)
 # Probabilities sum to one within a few units in the last place of the dtype.
