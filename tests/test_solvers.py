@@ -11,14 +11,15 @@ re-implemented from its formula::
 
 with its exact gradient and Hessian, in a parametrisation without the
 softmax's redundancy (the intercept of class 0 is fixed at 0; for two classes
-the weights of class 0 too), and minimised by scipy's ``trust-exact`` to a
-gradient of 1e-13. With an L1 part, the support is found by L-BFGS-B on the
-split ``W = U - V`` and the optimum then polished on that support; the
-Karush-Kuhn-Tucker conditions certify it.
+the weights of class 0 too), minimised by scipy's ``trust-exact`` and polished
+by Newton steps to a gradient below 1e-10. With an L1 part, the support is
+found by L-BFGS-B on the split ``W = U - V`` and the optimum then polished on
+that support; the Karush-Kuhn-Tucker conditions certify it.
 """
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
@@ -617,8 +618,6 @@ def test_check_solver_refuses_stochastic_solvers_off_memory(kind, match):
 
 
 def make_problem(n_samples=60, n_features=2, sparse=False, **params):
-    import scipy.sparse as sp
-
     X, y, _ = make_data(3, n=n_samples, d=n_features)
     if sparse:
         X = sp.csr_matrix(X)
