@@ -280,6 +280,24 @@ def test_dask_chunks_equal_in_memory():
                 )
 
 
+def test_dask_dataframe_names_the_features():
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    _, X, y = next(iris_problems())
+    clf = fit_tight(X, y)
+    with dask.config.set(scheduler="synchronous"):
+        lazy = inference(
+            clf,
+            dd.from_pandas(X, npartitions=3),
+            dd.from_pandas(y, npartitions=3),
+        )
+    memory = inference(clf, X, y)
+    assert lazy.index.equals(memory.index)
+    assert lazy.index.get_level_values("feature")[0] == "sepal length (cm)"
+    np.testing.assert_allclose(lazy.cov, memory.cov, rtol=1e-10)
+
+
 def explicit_information(clf, X, free, s=None):
     """The information by per-sample K x K Jacobians: the definition."""
     X1 = np.hstack([X, np.ones((len(X), 1))])
