@@ -233,14 +233,24 @@ def block_sums(X, y, sample_weight, groups, spec):
     )
 
 
-def block_rows(spec):
-    """Rows per block: the work arrays hold about ``BLOCK_ENTRIES`` numbers."""
-    return max(1, BLOCK_ENTRIES // spec.n_params)
+def block_rows(spec, X):
+    """Rows per block: the work arrays hold about ``BLOCK_ENTRIES`` numbers.
+
+    A dense block's row-wise Kronecker products hold ``rows * n_params``
+    numbers; a sparse block's only ``rows * nnz_per_row * n_free``, so sparse
+    blocks are larger (and fewer dense ``n_params x n_params`` results are
+    added up).
+    """
+    per_row = spec.n_params
+    if sp.issparse(X) and X.shape[0]:
+        nnz_per_row = X.nnz / X.shape[0] + spec.fit_intercept
+        per_row = max(1.0, nnz_per_row * len(spec.free))
+    return max(1, int(BLOCK_ENTRIES // per_row))
 
 
 def memory_sums(X, y, sample_weight, groups, spec):
     """Sum :func:`block_sums` over blocks of the rows of in-memory data."""
-    n, step = X.shape[0], block_rows(spec)
+    n, step = X.shape[0], block_rows(spec, X)
     total = None
     for start in range(0, n, step):
         rows = slice(start, min(start + step, n))
