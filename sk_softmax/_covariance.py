@@ -44,7 +44,7 @@ def inverse_spd(matrix, what):
     Returns
     -------
     inverse : ndarray of shape (n, n)
-        Exactly symmetric.
+        Exactly symmetric (built from one triangle).
     """
     n = len(matrix)
     diagonal = np.diag(matrix)
@@ -67,9 +67,13 @@ def inverse_spd(matrix, what):
             "the maximum-likelihood estimate does not exist). Drop redundant "
             "features, or fit with alpha > 0 and use covariance='laplace'."
         )
-    inverse = scipy.linalg.cho_solve(factor, np.eye(n))
-    inverse *= scale[:, np.newaxis] * scale[np.newaxis, :]
-    return (inverse + inverse.T) / 2
+    # The inverse from the factor (LAPACK potri): a third of a solve's work.
+    upper, info = lapack.dpotri(factor[0], lower=0)
+    if info != 0:  # pragma: no cover - the factor exists and is non-singular
+        raise np.linalg.LinAlgError(f"LAPACK dpotri failed with info={info}.")
+    np.copyto(upper, upper.T, where=np.tri(n, k=-1, dtype=bool))  # mirror
+    upper *= np.outer(scale, scale)  # s_i * s_j == s_j * s_i: stays symmetric
+    return upper
 
 
 def laplace_inverse(penalised, n_classes, n_coef, fit_intercept):
@@ -151,8 +155,23 @@ def to_contrasts(params, cov, n_classes, n_coef, reference):
 
 
 def sandwich(bread, meat):
-    """``bread @ meat @ bread``, exactly symmetric."""
+    """Return ``bread @ meat @ bread``, exactly symmetric."""
     cov = bread @ meat @ bread
+    return (cov + cov.T) / 2
+
+
+def cluster_sandwich(bread, group_scores):
+    """Return ``bread @ S^T S @ bread`` for the group score sums ``S``.
+
+    With fewer groups than twice the parameters, as ``T T^T`` with
+    ``T = bread @ S^T`` (``4 P^2 G`` operations instead of ``2 G P^2 +
+    4 P^3``).
+    """
+    n_groups, n_params = group_scores.shape
+    if n_groups >= 2 * n_params:
+        return sandwich(bread, group_scores.T @ group_scores)
+    half = bread @ group_scores.T
+    cov = half @ half.T
     return (cov + cov.T) / 2
 
 

@@ -20,6 +20,7 @@ from sk_softmax._classifier import SoftmaxClassifier
 from sk_softmax._covariance import (
     check_size,
     cluster_factor,
+    cluster_sandwich,
     inverse_spd,
     laplace_inverse,
     newton_step_in_se,
@@ -152,8 +153,8 @@ def _covariances(estimator, layout, sums, covariance, params):
             raise ValueError(
                 f"covariance='cluster' needs at least 2 groups; got {n_groups}."
             )
-        meat = sums.group_scores.T @ sums.group_scores
-        cov = sandwich(bread, meat) * cluster_factor(n_groups, nobs, len(params))
+        cov = cluster_sandwich(bread, sums.group_scores)
+        cov *= cluster_factor(n_groups, nobs, len(params))
     return bread, -sums.score, cov
 
 

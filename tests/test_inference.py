@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sk_softmax import InferenceResult, SoftmaxClassifier, inference, softmax_jacobian
-from sk_softmax._covariance import MAX_PARAMETERS
+from sk_softmax._covariance import MAX_PARAMETERS, cluster_sandwich, inverse_spd
 from sk_softmax._hessian import row_kron
 
 RTOL = 1e-5
@@ -344,6 +344,19 @@ def test_laplace_binary_keeps_the_single_row():
     hessian = explicit_information(clf, X, [1])
     hessian += np.diag([0.1 * 100, 0.1 * 100, 0.0])
     np.testing.assert_allclose(result.cov, np.linalg.inv(hessian), rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_groups", [3, 40])  # both ways of forming it
+def test_cluster_sandwich(n_groups):
+    rng = np.random.default_rng(9)
+    A = rng.normal(size=(8, 12))
+    bread = inverse_spd(A @ A.T, "test matrix")
+    np.testing.assert_allclose(bread @ (A @ A.T), np.eye(8), atol=1e-10)
+    assert np.array_equal(bread, bread.T)
+    scores = rng.normal(size=(n_groups, 8))
+    cov = cluster_sandwich(bread, scores)
+    np.testing.assert_allclose(cov, bread @ scores.T @ scores @ bread, rtol=1e-10)
+    assert np.array_equal(cov, cov.T)
 
 
 def test_row_kron_sparse_equals_dense():
