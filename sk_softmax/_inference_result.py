@@ -24,24 +24,24 @@ class InferenceResult:
 
     Returned by :func:`~sk_softmax.inference`, which documents how each
     covariance is computed and when it is valid; not meant to be built
-    directly. Arrays follow the rows of :meth:`summary_frame`: class by class
-    (every class but the reference, in the order of ``classes_``), within a
-    class the features, then ``"intercept"``.
+    directly. The arrays follow the ``n_rows`` rows of :meth:`summary_frame`:
+    class by class (every class but the reference, in the order of
+    ``classes_``), within a class the features, then ``"intercept"``.
 
     Parameters
     ----------
-    params : ndarray of shape (n_params,)
+    params : ndarray of shape (n_rows,)
         The coefficients in the table's parameterisation.
-    cov : ndarray of shape (n_params, n_params)
+    cov : ndarray of shape (n_rows, n_rows)
         Their covariance.
-    index : pandas.MultiIndex of length n_params
+    index : pandas.MultiIndex of length n_rows
         The rows: levels ``("class", "feature")``.
     llf : float
         Log-likelihood of the fitted model.
     llnull : float
         Log-likelihood of the intercept-only model.
     nobs : float
-        Number of observations (the total sample weight).
+        Number of observations (the total weight).
     n_params : int
         Number of identified parameters of the likelihood.
     df_model : int
@@ -53,20 +53,20 @@ class InferenceResult:
 
     Attributes
     ----------
-    params : ndarray of shape (n_params,)
+    params : ndarray of shape (n_rows,)
         The coefficients: the contrasts ``W[k] - W[reference]`` (features,
         then intercept), or with ``reference=None`` (covariance ``'laplace'``
         with three or more classes) every class's own coefficients, the
         intercepts centred to sum to zero.
-    bse : ndarray of shape (n_params,)
+    bse : ndarray of shape (n_rows,)
         Standard errors, ``sqrt(diag(cov))``.
-    zvalues : ndarray of shape (n_params,)
+    zvalues : ndarray of shape (n_rows,)
         ``params / bse``.
-    pvalues : ndarray of shape (n_params,)
+    pvalues : ndarray of shape (n_rows,)
         Two-sided p-values of ``z`` under the standard normal distribution.
-    cov : ndarray of shape (n_params, n_params)
+    cov : ndarray of shape (n_rows, n_rows)
         Covariance of `params`.
-    index : pandas.MultiIndex
+    index : pandas.MultiIndex of length n_rows
         The rows of the table, levels ``("class", "feature")``.
     covariance : str
         The covariance used: ``'nonrobust'``, ``'HC0'``, ``'cluster'`` or
@@ -84,18 +84,19 @@ class InferenceResult:
         ``chi2.sf(llr, df_model)``; NaN with ``covariance='laplace'``: a
         likelihood-ratio test needs the maximum-likelihood fit.
     aic : float
-        ``2 * self.n_params - 2 * llf``; NaN with ``covariance='laplace'``.
+        ``2 * n_params - 2 * llf``; NaN with ``covariance='laplace'``.
     bic : float
         ``log(nobs) * n_params - 2 * llf``; NaN with ``covariance='laplace'``.
     prsquared : float
         McFadden's pseudo-R², ``1 - llf / llnull``.
-    df_model : int
-        Number of slope parameters, ``(K - 1) * n_features``.
     n_params : int
-        Number of identified parameters: ``(K - 1)`` classes times the
-        coefficients (features, and the intercept when fitted). The table has
-        ``K`` classes' rows in the symmetric parameterisation, only ``K - 1``
-        of which are free of the others in the likelihood.
+        Number of identified parameters: ``K - 1`` classes times the
+        coefficients per class (features, and the intercept when fitted).
+        It equals ``n_rows`` except in the symmetric table, which shows all
+        ``K`` classes.
+    df_model : int
+        Number of slope parameters, ``(K - 1) * n_features``. (statsmodels
+        subtracts a constant even from a model without one.)
     df_resid : float
         ``nobs - n_params``.
     nobs : float
@@ -180,7 +181,7 @@ class InferenceResult:
 
         Returns
         -------
-        intervals : ndarray of shape (n_params, 2)
+        intervals : ndarray of shape (n_rows, 2)
             Lower and upper bounds, in the rows of :meth:`summary_frame`.
         """
         _check_level(alpha)
@@ -197,7 +198,7 @@ class InferenceResult:
 
         Returns
         -------
-        frame : pandas.DataFrame of shape (n_params, 6)
+        frame : pandas.DataFrame of shape (n_rows, 6)
             Indexed by a ``MultiIndex`` named ``("class", "feature")``: the
             class labels (every class but the reference), and within each the
             feature names (``feature_names_in_`` or ``x0, x1, ...``) then
