@@ -186,6 +186,10 @@ def dask_time(clf, X, y):
     return elapsed
 
 
+def _diff(value):
+    return "-" if value is None else f"{value:.1e}"
+
+
 def _cell(values):
     if not values:
         return "-"
@@ -220,7 +224,7 @@ def to_markdown(results):
                 f"{'-' if inf_ratio is None else f'{inf_ratio:.2f}x'} | "
                 f"{peaks[f'ours {cov}']:.0f} / "
                 f"{'-' if theirs_peak is None else f'{theirs_peak:.0f}'} | "
-                f"{r['max_rel_diff_bse'].get(cov, float('nan')):.1e} |"
+                f"{_diff(r['max_rel_diff_bse'].get(cov))} |"
             )
         if "dask nonrobust" in t:
             lines.append(
