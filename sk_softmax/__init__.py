@@ -4,7 +4,8 @@ The public API: the SoftMax maths (:func:`softmax`, :func:`log_softmax`,
 :func:`softmax_jacobian`, :func:`softmax_jvp`, :func:`argmax`, :func:`hardmax`),
 the estimator :class:`SoftmaxClassifier`, its training curves
 (:class:`TrainingCurveDisplay`), pandas views of its results
-(:func:`coef_frame`, :func:`proba_frame`) and secure loading
+(:func:`coef_frame`, :func:`proba_frame`), statistical inference on its
+coefficients (:func:`inference`, :class:`InferenceResult`) and secure loading
 (:func:`load_skops`, :data:`TRUSTED_TYPES`). ``import sk_softmax.onnx``
 registers the ONNX converter.
 """
@@ -12,6 +13,8 @@ registers the ONNX converter.
 from sk_softmax._classifier import SoftmaxClassifier
 from sk_softmax._display import TrainingCurveDisplay
 from sk_softmax._frames import coef_frame, proba_frame
+from sk_softmax._inference import inference
+from sk_softmax._inference_result import InferenceResult
 from sk_softmax._persistence import TRUSTED_TYPES, load_skops
 from sk_softmax._softmax import (
     argmax,
@@ -26,12 +29,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "TRUSTED_TYPES",
+    "InferenceResult",
     "SoftmaxClassifier",
     "TrainingCurveDisplay",
     "__version__",
     "argmax",
     "coef_frame",
     "hardmax",
+    "inference",
     "load_skops",
     "log_softmax",
     "proba_frame",

@@ -21,6 +21,7 @@ def load(monkeypatch):
         "bench_streaming",
         "bench_dask",
         "bench_gpu",
+        "bench_inference",
         "workloads",
         "_report",
     ]:
@@ -118,3 +119,22 @@ def test_bench_gpu_smoke_on_cpu_tensors(load, tmp_path, capsys):
         assert on_device["iterations"] == rows[f"{solver} (numpy, CPU)"]["iterations"]
         assert on_device["seconds"] > 0
     assert "LR lbfgs on the device" in capsys.readouterr().out
+
+
+def test_bench_inference_smoke(load, tmp_path, capsys):
+    bench_inference = load("bench_inference")
+    output = tmp_path / "inference.json"
+    argv = ["--scale", "0.005", "--repeats", "1", "--workloads", "I1"]
+    out = bench_inference.main([*argv, "--output", str(output)])
+    (result,) = out["results"]
+    assert result["shape"] == [500, 30] and result["n_params"] == 155
+    for covariance in ["nonrobust", "HC0", "cluster"]:
+        assert result["times"][f"ours {covariance}"][0] > 0
+        assert result["peak_mb"][f"ours {covariance}"] > 0
+        if bench_inference.sm is not None:
+            # The same standard errors as statsmodels.
+            assert result["max_rel_diff_bse"][covariance] < 1e-5
+    if bench_inference.dask is not None:
+        assert result["times"]["dask nonrobust"][0] > 0
+    assert json.loads(output.read_text())["results"][0]["shape"] == [500, 30]
+    assert "ours: inference s" in capsys.readouterr().out
