@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from sk_softmax._dask import is_dask_collection
+from sk_softmax._backends._dask import as_dask_arrays, feature_names
+from sk_softmax._backends._kinds import is_dask_collection
 from sk_softmax._hessian import (
     ModelSpec,
     dask_sums,
@@ -105,8 +106,6 @@ def _with(spec, class_weights, group_labels):
 def _dask_inputs(estimator, X, y, sample_weight, groups):
     """Check dask inputs against the fitted model; align their row chunks."""
     import dask.array as da
-
-    from sk_softmax._dask_io import as_dask_arrays, feature_names
 
     names = feature_names(X)
     fitted = getattr(estimator, "feature_names_in_", None)
