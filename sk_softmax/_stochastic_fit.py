@@ -29,8 +29,10 @@ STOCHASTIC_SOLVERS = ("sgd", "adam")
 AUTO_STOCHASTIC = "sgd"
 # batch_size='auto' gives min(_AUTO_BATCH, n_samples), as MLPClassifier.
 _AUTO_BATCH = 200
-# learning_rate_init='auto' for Adam: its steps are scale-free (about lr each).
-_ADAM_RATE = 0.01
+# learning_rate_init='auto' for Adam: its steps are scale-free (about lr each),
+# so at a constant rate the iterate settles in a noise ball whose size scales with
+# lr; 0.001 (MLPClassifier's and Kingma & Ba's default) keeps that ball small.
+_ADAM_RATE = 0.001
 
 
 @dataclass
@@ -92,7 +94,7 @@ def new_state(params, solver, loss, seed):
     bound on the objective's curvature of
     :meth:`~sk_softmax._loss.LinearSoftmaxLoss.initial_step` computed on the
     data of `loss` (the step of gradient descent that cannot diverge), and
-    0.01 for ``'adam'``.
+    0.001 for ``'adam'``.
     """
     if solver == "sgd":
         optimizer = MomentumSGD(params["momentum"], params["nesterovs_momentum"])
