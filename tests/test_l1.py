@@ -10,6 +10,7 @@ asked for the same exact zeros.
 """
 
 import warnings
+from inspect import signature
 
 import numpy as np
 import pytest
@@ -40,6 +41,15 @@ def sparse_truth(n_classes, n_samples=4000, seed=0):
     return X, y
 
 
+# scikit-learn 1.8 deprecated `penalty`: l1_ratio alone sets the penalty there;
+# earlier releases need penalty='elasticnet' for l1_ratio to count.
+PENALTY = (
+    {}
+    if signature(LogisticRegression).parameters["penalty"].default == "deprecated"
+    else {"penalty": "elasticnet"}
+)
+
+
 def saga(X, y, alpha, l1_ratio):
     return LogisticRegression(
         solver="saga",
@@ -47,6 +57,7 @@ def saga(X, y, alpha, l1_ratio):
         l1_ratio=l1_ratio,
         tol=1e-10,
         max_iter=100_000,
+        **PENALTY,
     ).fit(X, y)
 
 
