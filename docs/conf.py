@@ -42,4 +42,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "matplotlib_animations": False,
+    # "Examples using ..." on the API pages (the minigallery directive).
+    "doc_module": ("sk_softmax",),
+    "backreferences_dir": "generated/backreferences",
 }

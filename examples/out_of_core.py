@@ -2,13 +2,16 @@
 Training on data that do not fit in memory
 ==========================================
 
-Three ways to train ``SoftmaxClassifier`` without holding the data in memory:
+Three ways to train ``SoftmaxClassifier`` on data larger than memory:
 
 1. stream a CSV file with ``pandas.read_csv(..., chunksize=...)`` into
-   ``partial_fit``, one chunk at a time;
-2. do the same over the blocks of a dask array;
+   ``partial_fit``, one chunk at a time: one chunk in memory at a time;
+2. do the same over the blocks of a dask array: one block at a time;
 3. ``fit`` the dask array directly: the full-batch solvers reduce the objective
-   over the chunks where they live and reach the exact optimum.
+   over the chunks and reach the exact optimum. On a ``dask.distributed``
+   cluster the blocks stay on the workers that hold them; without a client,
+   as in this example, ``fit`` computes every block into this process, so the
+   data must then fit in its memory once (as numpy arrays).
 
 The features are standardised first, with ``StandardScaler.partial_fit`` over
 one pass of the stream; stochastic steps need features of similar scale.
@@ -82,7 +85,9 @@ X_dask = table[columns].to_dask_array(lengths=True)
 y_dask = table["label"].to_dask_array(lengths=True)
 X_scaled = (X_dask - scaler.mean_) / scaler.scale_
 
-blocks = SoftmaxClassifier(solver="adam", random_state=0)
+# Three epochs of 35,000 rows are a short stream for Adam's default rate
+# (0.001, made for long streams): 0.01 gets further in so few steps.
+blocks = SoftmaxClassifier(solver="adam", learning_rate_init=0.01, random_state=0)
 for _ in range(3):  # epochs
     for i in range(X_scaled.numblocks[0]):
         X_block, y_block = da.compute(X_scaled.blocks[i], y_dask.blocks[i])
@@ -97,8 +102,11 @@ print(
 # 3. fit on the dask array itself
 # -------------------------------
 # With a full-batch solver the objective, its gradient and Hessian-vector
-# products are reduced over the chunks (on a ``dask.distributed`` cluster when
-# a client is running); predictions on dask input stay lazy.
+# products are reduced over the chunks; predictions on dask input stay lazy.
+# With a ``dask.distributed`` client running (``Client(...)``), each worker
+# builds the loss of the blocks it holds and only coefficients and gradients
+# travel. No client runs here, so ``fit`` first computes every block into this
+# process: this third way keeps the data out of memory only on a cluster.
 exact = SoftmaxClassifier(tol=1e-6).fit(X_scaled, y_dask)
 lazy_proba = exact.predict_proba(X_scaled)
 print(f"fit on dask: {exact.n_iter_} iterations, converged={exact.converged_}")

@@ -23,7 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from sk_softmax import SoftmaxClassifier, softmax
+from sk_softmax import SoftmaxClassifier, coef_frame, proba_frame, softmax
 
 rng = np.random.default_rng(0)
 n = 3000
@@ -97,9 +97,9 @@ print(f"accuracy of the true model on the same rows: {best_possible:.3f}")
 # classes: ``premium`` against ``basic`` rises with the spend and the age,
 # ``phone`` pushes towards ``basic`` and ``desktop`` towards ``premium``, and
 # the west towards ``standard``, as in the generating model.
-coefficients = pd.DataFrame(
-    classifier.coef_, index=classifier.classes_, columns=classifier.feature_names_in_
-).loc[plans]
+# :func:`~sk_softmax.coef_frame` labels ``coef_``: a row per feature, a column
+# per class; transposed here, a row per class.
+coefficients = coef_frame(classifier)[plans].T
 print(coefficients.round(2).to_string())
 
 fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
@@ -117,7 +117,8 @@ fig.colorbar(image, ax=ax, shrink=0.8)
 # Probabilities for new customers
 # -------------------------------
 # ``predict_proba`` takes a DataFrame with the same columns; each row is a
-# distribution over the plans, in the order of ``classes_``.
+# distribution over the plans. :func:`~sk_softmax.proba_frame` returns it as a
+# DataFrame with a column per class and the index of the input.
 new_customers = pd.DataFrame(
     {
         "age": [22, 35, 50, 68],
@@ -126,7 +127,7 @@ new_customers = pd.DataFrame(
         "device": pd.Categorical(["phone", "tablet", "desktop", "desktop"], devices),
     }
 )
-proba = pd.DataFrame(model.predict_proba(new_customers), columns=classifier.classes_)
+proba = proba_frame(model, new_customers)
 proba = proba[plans]  # classes_ are sorted; show the plans in their natural order
 print(pd.concat([new_customers, proba.round(3)], axis=1).to_string())
 

@@ -2,17 +2,17 @@
 ArgMax, SoftMax and the softmax derivative
 ==========================================
 
-The ideas of the notebook sk_softmax started from, with the package's functions:
+The ideas sk_softmax started from, with the package's functions:
 SoftMax turns logits into probabilities, ArgMax picks the largest, a temperature
 moves SoftMax between the uniform distribution and ArgMax, and the softmax
 Jacobian ``diag(p) - p p^T`` is what makes SoftMax trainable.
 """
 
 # %%
-# SoftMax and ArgMax of the seed's logits
-# ---------------------------------------
-# The seed's worked example: three logits, their SoftMax probabilities and the
-# ArgMax, as an index and as a one-hot vector.
+# SoftMax and ArgMax of three logits
+# -----------------------------------
+# The worked example the package started from: three logits, their SoftMax
+# probabilities and the ArgMax, as an index and as a one-hot vector.
 import matplotlib.pyplot as plt
 import numpy as np
 

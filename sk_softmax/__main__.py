@@ -1,9 +1,10 @@
 """The main job: ``python -m sk_softmax``.
 
-Reproduces the seed notebook's example (SoftMax and ArgMax of the logits
-``[1.43, -0.4, 0.23]``), then fits :class:`SoftmaxClassifier` in a Pipeline on
-scikit-learn's embedded digits data and reports held-out accuracy, log-loss and
-fit time next to ``LogisticRegression`` on the same split. No downloads.
+Reproduces the worked example the package started from (SoftMax and ArgMax of
+the logits ``[1.43, -0.4, 0.23]``), then fits :class:`SoftmaxClassifier` in a
+Pipeline on scikit-learn's embedded digits data and reports held-out accuracy,
+log-loss and fit time next to ``LogisticRegression`` on the same split. No
+downloads.
 """
 
 import time
@@ -19,10 +20,10 @@ from sklearn.preprocessing import StandardScaler
 from sk_softmax import SoftmaxClassifier, argmax, hardmax, softmax
 
 
-def seed_example():
-    """Print SoftMax, ArgMax and one-hot ArgMax of the seed's logits."""
+def worked_example():
+    """Print SoftMax, ArgMax and one-hot ArgMax of the worked example's logits."""
     logits = np.array([1.43, -0.4, 0.23])
-    print("Seed example: logits", logits)
+    print("Worked example: logits", logits)
     print("  SoftMax Outputs:", np.array2string(softmax(logits), precision=8))
     print("  ArgMax Output (Index):", int(argmax(logits)))
     print("  ArgMax one-hot:", hardmax(logits).astype(int))
@@ -62,8 +63,8 @@ def digits_comparison(C=1.0, random_state=0):
 
 
 def main():
-    """Run the seed example and the digits comparison."""
-    seed_example()
+    """Run the worked example and the digits comparison."""
+    worked_example()
     digits_comparison()
 
 

@@ -123,7 +123,7 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         ``'sgd'``, ``1 / L`` with ``L`` a bound on the objective's curvature
         computed from the data (``0.5 * mean(||x_i||^2 + 1) + alpha``, the
         gradient-descent step that cannot diverge), so it adapts to the
-        features' scale; for ``'adam'``, 0.01.
+        features' scale; for ``'adam'``, 0.001 (as ``MLPClassifier``).
     power_t : float, default=0.5
         Exponent of the ``'invscaling'`` schedule.
     momentum : float, default=0.9

@@ -1,6 +1,6 @@
 """TrainingCurveDisplay: the loss per iteration or epoch of a fitted model.
 
-matplotlib is an optional dependency (``pip install "sk_softmax[plot]"``): this
+matplotlib is an optional dependency (``pip install ".[plot]"``): this
 module never imports it at import time, only when a figure is drawn.
 """
 
@@ -29,8 +29,9 @@ def _check_matplotlib_support(caller_name):
     except ImportError as exc:
         raise ImportError(
             f"{caller_name} requires matplotlib, an optional dependency of "
-            'sk_softmax. Install it with `pip install "sk_softmax[plot]"` (or '
-            "`pip install matplotlib`)."
+            'sk_softmax: install its "plot" extra with `pip install ".[plot]"` '
+            "in a checkout of sk_softmax, as its README does, or matplotlib "
+            "itself with `pip install matplotlib`."
         ) from exc
 
 
@@ -92,7 +93,7 @@ class TrainingCurveDisplay:
     Create it with :meth:`from_estimator`, or from the curves themselves; then
     :meth:`plot` draws it (again, on other axes, or with other options). All
     parameters are stored as attributes. matplotlib is needed only to draw:
-    ``pip install "sk_softmax[plot]"``.
+    ``pip install ".[plot]"`` in a checkout of sk_softmax.
 
     Parameters
     ----------

@@ -87,8 +87,9 @@ def load_skops(file, *, extra_trusted=None):
         import skops.io
     except ImportError as exc:
         raise ImportError(
-            "load_skops needs the optional dependency skops; install it with "
-            'pip install "sk_softmax[skops]" (or pip install skops).'
+            "load_skops needs the optional dependency skops: install the "
+            '"skops" extra with `pip install ".[skops]"` in a checkout of '
+            "sk_softmax, as its README does, or `pip install skops`."
         ) from exc
     trusted = [*TRUSTED_TYPES, *(extra_trusted or ())]
     return skops.io.load(file, trusted=trusted)

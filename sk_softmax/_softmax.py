@@ -163,7 +163,7 @@ def softmax_jacobian(p, axis=-1):
     """Dense Jacobian of SoftMax, ``J = diag(p) - p p^T``.
 
     ``J[k, j] = d softmax(z)_k / d z_j = p_k (delta_kj - p_j)``, so the diagonal is
-    ``p_k (1 - p_k)`` and the off-diagonal ``-p_k p_j``, as in the seed notebook.
+    ``p_k (1 - p_k)`` and the off-diagonal ``-p_k p_j``.
     It is symmetric and ``J @ 1 = 0``. The tensor has ``K`` times as many entries
     as `p`: use it to teach and to test; :func:`softmax_jvp` applies it without
     forming it.

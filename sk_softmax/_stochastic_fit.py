@@ -27,8 +27,10 @@ from sk_softmax._optim import (
 
 # batch_size='auto' gives min(_AUTO_BATCH, n_samples), as MLPClassifier.
 _AUTO_BATCH = 200
-# learning_rate_init='auto' for Adam: its steps are scale-free (about lr each).
-_ADAM_RATE = 0.01
+# learning_rate_init='auto' for Adam: its steps are scale-free (about lr each),
+# so at a constant rate the iterate settles in a noise ball whose size scales with
+# lr; 0.001 (MLPClassifier's and Kingma & Ba's default) keeps that ball small.
+_ADAM_RATE = 0.001
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def start(state, settings, objective):
     ``learning_rate_init='auto'`` is ``1 / L`` for ``'sgd'``, with ``L`` the
     bound on the objective's curvature of
     :meth:`~sk_softmax._objective.PenalizedObjective.initial_step` (the step
-    of gradient descent that cannot diverge), and 0.01 for ``'adam'``.
+    of gradient descent that cannot diverge), and 0.001 for ``'adam'``.
     """
     if settings.solver == "sgd":
         hyper = (float(settings.momentum), bool(settings.nesterovs_momentum))

@@ -4,7 +4,7 @@ Importing this module registers a converter for :class:`SoftmaxClassifier`
 with `skl2onnx <https://onnx.ai/sklearn-onnx/>`_, so that the estimator,
 alone or inside a :class:`~sklearn.pipeline.Pipeline`, converts with
 :func:`skl2onnx.to_onnx` or :func:`skl2onnx.convert_sklearn`. It needs the
-optional dependencies: ``pip install "sk_softmax[onnx]"``.
+optional dependencies: ``pip install ".[onnx]"`` in a checkout of sk_softmax.
 
 The graph is ``MatMul -> Add -> Softmax -> ArgMax`` followed by a lookup of
 the class labels: the same full logits as :meth:`SoftmaxClassifier.predict`
@@ -47,7 +47,9 @@ try:
     from skl2onnx.common.utils_classifier import get_label_classes
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        'sk_softmax.onnx needs skl2onnx and onnx: pip install "sk_softmax[onnx]"'
+        'sk_softmax.onnx needs skl2onnx and onnx: install the "onnx" extra with '
+        '`pip install ".[onnx]"` in a checkout of sk_softmax, as its README '
+        "does, or `pip install skl2onnx onnx onnxruntime`."
     ) from exc
 
 from sk_softmax._classifier import SoftmaxClassifier

@@ -71,6 +71,7 @@ def test_bench_streaming_smoke(load, tmp_path, capsys):
     saved = json.loads(output.read_text())
     assert saved["rows"] == result["rows"]
     expected = ["ours sgd", "ours adam", "SGDClassifier log_loss"]
+    expected.append("MLPClassifier hidden_layer_sizes=()")
     if bench_streaming.river is not None:
         expected.append("river SoftmaxRegression")
     assert [row["contender"] for row in saved["rows"]] == expected
@@ -80,8 +81,10 @@ def test_bench_streaming_smoke(load, tmp_path, capsys):
         if not row["contender"].startswith("river"):
             assert np.isfinite(row["all_sps"]) and row["all_sps"] > 0
             assert np.isfinite(row["after"]["2"]["log_loss"])
+            assert row["all_sps_best"] >= row["all_sps"]
     assert np.isfinite(saved["reference"]["log_loss"])
-    assert "same alpha" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "same alpha" in out and "| MLPClassifier hidden_layer_sizes=() |" in out
 
 
 def test_bench_dask_smoke(load, tmp_path, capsys):

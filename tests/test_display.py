@@ -209,7 +209,7 @@ def test_bad_unit_raises(data):
 def test_missing_matplotlib_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import now fails
     display = TrainingCurveDisplay([1.0, 0.5])
-    with pytest.raises(ImportError, match=r'pip install "sk_softmax\[plot\]"'):
+    with pytest.raises(ImportError, match=r'pip install "\.\[plot\]"'):
         display.plot()
     with pytest.raises(ImportError, match="from_estimator requires matplotlib"):
         TrainingCurveDisplay.from_estimator(SoftmaxClassifier())

@@ -175,7 +175,12 @@ BAD_FITS = {
         "could not convert string to float",
     ),
     "complex_X": (_complex_X, ValueError, r"(?i)complex data not supported"),
-    "3d_X": (_three_d_X, ValueError, r"dim 3, while dim <= 2 is required"),
+    # scikit-learn's wording: 1.7 and later, then 1.6.
+    "3d_X": (
+        _three_d_X,
+        ValueError,
+        r"dim 3(, while dim <= 2 is required|\. SoftmaxClassifier expected <= 2)",
+    ),
     "empty_X": (_empty_X, ValueError, r"0 sample\(s\)"),
     "zero_features": (_no_features, ValueError, r"0 feature\(s\)"),
     "one_sample": (_one_sample, ValueError, r"1 sample\(s\)"),
