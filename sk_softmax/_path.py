@@ -184,8 +184,8 @@ def softmax_path(
     ... )
     >>> coefs.shape
     (3, 4, 5)
-    >>> alphas.round(4)
-    array([0.435 , 0.0774, 0.0138, 0.0024, 0.0004])
+    >>> [float(a) for a in alphas.round(4)]
+    [0.435, 0.0774, 0.0138, 0.0024, 0.0004]
     >>> [int((abs(coefs[..., k]) > 1e-12).sum()) for k in range(5)]  # non-zeros
     [0, 4, 5, 7, 7]
     """
