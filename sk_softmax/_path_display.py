@@ -193,8 +193,8 @@ class RegularizationPathDisplay:
         else:
             curves = coefs.reshape(n_rows * n_features, -1)
             rows = self.class_names
-            rows = [f"class {k}" for k in range(n_rows)] if rows is None else rows
-            labels = [f"{name} ({row})" for row in rows for name in names]
+            rows = range(n_rows) if rows is None else rows
+            labels = [f"{name} (class {row})" for row in rows for name in names]
             ylabel = "coefficient"
         for curve, label in zip(curves, labels, strict=True):
             (line,) = ax.plot(alphas, curve, label=label)
