@@ -26,6 +26,7 @@ Usage::
 
     python benchmarks/bench_cv.py --l1            # both workloads, the L1 path
     python benchmarks/bench_cv.py --workloads W1 --repeats 1
+    python benchmarks/bench_cv.py --l1 --threads 1  # every thread pool at 1
 
 ``--write`` records ``benchmarks/results/cv.json`` and regenerates the
 model-selection section of ``benchmarks/RESULTS.md`` (appending it if missing).
@@ -45,6 +46,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -300,6 +302,8 @@ def bench_workload(key, args):
     print(f"{key}: {title}, {len(y)} training rows, {args.folds} splits", flush=True)
     makers = l2_contenders(Cs, alphas, splits, args.max_iter)
     makers = {k: v for k, v in makers.items() if _wanted(k, args.contenders)}
+    if args.threads is not None:  # every pool is held already: no variants
+        makers = {k: v for k, v in makers.items() if not v[1]}
     rows = run(makers, X, y, {}, test, args.repeats)
     return {"workload": key, "title": title, "shape": list(X.shape), "rows": rows}
 
@@ -342,6 +346,12 @@ def to_markdown(result):
 
 def write_results_md(report):
     body = [f"Command: `{report['command']}`", ""]
+    if report.get("threads") is not None:
+        body += [
+            f"Every BLAS and OpenMP thread pool held to {report['threads']} "
+            "thread(s) for the whole run (`--threads`).",
+            "",
+        ]
     body += [to_markdown(result) + "\n" for result in report["results"]]
     if report.get("glmnet_skipped"):
         body.append(f"- glmnet skipped: {report['glmnet_skipped']}")
@@ -358,16 +368,30 @@ def main(argv=None):
     parser.add_argument("--n-cs", type=int, default=10, help="size of the grid")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink (smoke)")
     parser.add_argument("--max-iter", type=int, default=1000)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="hold every BLAS and OpenMP pool to this many threads for the whole "
+        "run (threadpoolctl); default: as users get them",
+    )
     parser.add_argument("--contenders", nargs="*", default=None)
     parser.add_argument("--l1", action="store_true", help="also the L1 path")
     parser.add_argument("--no-install", action="store_true")
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--output", default=None, help="also write to this JSON")
     args = parser.parse_args(argv)
+    if args.threads is None:
+        return _main(args, argv)
+    with threadpool_limits(args.threads):
+        return _main(args, argv)
+
+
+def _main(args, argv):
     env = environment()
     print(json.dumps(env, indent=1))
     print(METHOD)
-    report = {"env": env, "results": []}
+    report = {"env": env, "threads": args.threads, "results": []}
     for key in args.workloads:
         report["results"].append(bench_workload(key, args))
         print(to_markdown(report["results"][-1]), flush=True)

@@ -156,10 +156,11 @@ def softmax_path(
     intercept-only optimum (``coef_ = 0``, intercepts the log of the weighted
     class frequencies): the smallest penalty at which every coefficient is
     zero (the fit there may leave coefficients of the size of the rounding
-    error, as its gradient is summed in another order). A pure L2 penalty never makes coefficients zero; its default grid
-    starts at ``max |G|``, the ``alpha_max`` of the pure L1 penalty, so it
-    follows the scale of the features and of the labels' correlation with
-    them. Pass `alphas` to set the grid.
+    error, as its gradient is summed in another order). A pure L2 penalty
+    never makes coefficients zero; its default grid starts at ``max |G|``,
+    the ``alpha_max`` of the pure L1 penalty, so it follows the scale of the
+    features and of the labels' correlation with them. Pass `alphas` to set
+    the grid.
 
     Screening: at ``alpha_k`` the fit sees only the columns ``j`` that had a
     non-zero coefficient at ``alpha_{k-1}`` or whose gradient satisfies
