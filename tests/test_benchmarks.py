@@ -22,6 +22,7 @@ def load(monkeypatch):
         "bench_dask",
         "bench_gpu",
         "bench_inference",
+        "bench_cv",
         "workloads",
         "_report",
     ]:
@@ -141,3 +142,27 @@ def test_bench_inference_smoke(load, tmp_path, capsys):
         assert result["times"]["dask nonrobust"][0] > 0
     assert json.loads(output.read_text())["results"][0]["shape"] == [500, 30]
     assert "ours: inference s" in capsys.readouterr().out
+
+
+def test_bench_cv_smoke(load, tmp_path, capsys):
+    bench_cv = load("bench_cv")
+    output = tmp_path / "cv.json"
+    argv = ["--workloads", "W1", "--repeats", "1", "--folds", "3", "--n-cs", "3"]
+    argv += ["--scale", "0.25", "--max-iter", "50", "--l1", "--no-install"]
+    argv += ["--contenders", "LogisticRegressionCV", "--output", str(output)]
+    report = bench_cv.main(argv)
+    saved = json.loads(output.read_text())
+    assert [r["workload"] for r in saved["results"]] == ["W1", "W1 L1"]
+    l2, l1 = report["results"]
+    assert [row["contender"] for row in l2["rows"]] == [
+        "LogisticRegressionCV",
+        "SoftmaxClassifierCV",
+    ]
+    names = [row["contender"] for row in l1["rows"]]
+    assert names[:2] == ["LogisticRegressionCV(saga, L1)", "SoftmaxClassifierCV(L1)"]
+    for row in l2["rows"] + l1["rows"][:2]:
+        assert row["median_s"] > 0 and 0 <= row["choice"] < 3
+        assert np.isfinite(row["test_log_loss"]) and 0 < row["test_accuracy"] <= 1
+    ours = l2["rows"][1]
+    assert ours["ours_over_median"] == 1.0
+    assert "SoftmaxClassifierCV" in capsys.readouterr().out

@@ -29,7 +29,7 @@ from sklearn.utils._array_api import (
     get_namespace,
     get_namespace_and_device,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_sample_weight as _sklearn_sample_weight
 
 
@@ -148,4 +148,5 @@ __all__ = [
     "get_namespace",
     "get_namespace_and_device",
     "move_to",
+    "validate_params",
 ]
