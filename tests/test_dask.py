@@ -18,6 +18,9 @@ from sk_softmax._backends._dask import build_problem
 from sk_softmax._objective import LinearSoftmaxLoss
 from sk_softmax._penalty import ElasticNet
 
+# A real LocalCluster per module: long; `python -m pytest -m slow` runs it.
+pytestmark = pytest.mark.slow
+
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")

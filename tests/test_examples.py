@@ -39,6 +39,7 @@ def test_examples_exist():
     assert gallery
 
 
+@pytest.mark.slow  # every gallery example; the docs build runs them too
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(path, capsys, non_interactive_matplotlib):
     runpy.run_path(str(path), run_name="__main__")
