@@ -271,5 +271,5 @@ def test_load_skops_without_skops(monkeypatch, tmp_path):
     # A None entry in sys.modules makes the import fail, as if not installed.
     monkeypatch.setitem(sys.modules, "skops", None)
     monkeypatch.setitem(sys.modules, "skops.io", None)
-    with pytest.raises(ImportError, match=r'pip install "sk_softmax\[skops\]"'):
+    with pytest.raises(ImportError, match=r'pip install "\.\[skops\]"'):
         load_skops(tmp_path / "model.skops")
