@@ -257,10 +257,13 @@ def _probabilities(model, X_test):
 
     python-glmnet's multinomial ``predict_proba`` normalises per-class
     sigmoids instead of taking the SoftMax of the logits, which is not the
-    fitted model's probability.
+    fitted model's probability; and its default model is the one-standard-
+    error choice (``lambda_best_``), so the best one (``lambda_max_``), which
+    the other contenders refit, is asked for explicitly.
     """
     if type(model).__module__.startswith("glmnet"):
-        return softmax(np.asarray(model.decision_function(X_test)), axis=1)
+        logits = model.decision_function(X_test, lamb=model.lambda_max_)
+        return softmax(np.asarray(logits), axis=1)
     return np.squeeze(model.predict_proba(X_test))
 
 

@@ -71,9 +71,10 @@ def _predicted_start(alphas, k, previous, older):
     """Start of the fit at ``alphas[k]``: the path extrapolated, half a step.
 
     The secant through the solutions at the two previous penalties, in
-    ``log(alpha)``, taken half-way (a full secant step overshoots where the
-    path bends); the previous solution when there is no older one; None at
-    the start of the path (the estimator's intercept-only start).
+    ``log(alpha)``, taken half-way (on the benchmark's problems half a step
+    saved iterations on both, a full step on one only, see the user guide);
+    the previous solution when there is no older one; None at the start of
+    the path (the estimator's intercept-only start).
     """
     if previous is None:
         return None
