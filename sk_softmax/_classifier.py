@@ -300,10 +300,11 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # Array API inputs: every full-batch solver.
+        # Array API inputs: every full-batch solver but those needing numpy.
         solver = SOLVERS.get(self.solver)
         tags.array_api_support = not (
-            (solver is not None and solver.stochastic) or self.early_stopping
+            (solver is not None and (solver.stochastic or solver.in_memory))
+            or self.early_stopping
         )
         return tags
 
