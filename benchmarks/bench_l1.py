@@ -84,8 +84,11 @@ def trace_saga(X, y, obj, alpha, l1_ratio, budget_s):
     trace, max_iter, spent = [], 1, 0.0
     while spent < budget_s and max_iter <= 4096:
         model = LogisticRegression(
-            solver="saga", C=1 / (alpha * len(y)), l1_ratio=l1_ratio,
-            tol=1e-12, max_iter=max_iter,
+            solver="saga",
+            C=1 / (alpha * len(y)),
+            l1_ratio=l1_ratio,
+            tol=1e-12,
+            max_iter=max_iter,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -107,8 +110,12 @@ def trace_glmnet(X, y, obj, alpha, l1_ratio):
     for tol in (1e-4, 1e-6, 1e-8, 1e-10):
         path = alpha * np.geomspace(20.0, 1.0, 5)
         model = LogitNet(
-            alpha=l1_ratio, lambda_path=path, standardize=False, tol=tol,
-            n_splits=0, max_iter=100_000,
+            alpha=l1_ratio,
+            lambda_path=path,
+            standardize=False,
+            tol=tol,
+            n_splits=0,
+            max_iter=100_000,
         )
         start = time.perf_counter()
         try:
@@ -174,8 +181,15 @@ def run_case(X, y, alpha, l1_ratio, names, repeats, saga_budget):
 def l2_default_time(X, y, alpha, repeats):
     """Time the L2 default needs to a 1e-6 relative gap, same alpha."""
     obj = objective(X, y, alpha, 0.0)
-    problem = type("P", (), {"sparse": not isinstance(X, np.ndarray),
-                             "n_samples": X.shape[0], "objective": obj})
+    problem = type(
+        "P",
+        (),
+        {
+            "sparse": not isinstance(X, np.ndarray),
+            "n_samples": X.shape[0],
+            "objective": obj,
+        },
+    )
     solver = resolve_solver("auto", problem, 0.0, False)
     traces = [trace_ours(obj, solver, 1e-9, 1000)[0] for _ in range(repeats)]
     f_star = min(f for tr in traces for _, f in tr)
@@ -232,8 +246,11 @@ def main(argv=None):
                     X, y, alpha, l1_ratio, names, args.repeats, args.saga_budget
                 )
                 row = {
-                    "workload": workload, "shape": list(X.shape),
-                    "l1_ratio": l1_ratio, "fraction": fraction, "alpha": alpha,
+                    "workload": workload,
+                    "shape": list(X.shape),
+                    "l1_ratio": l1_ratio,
+                    "fraction": fraction,
+                    "alpha": alpha,
                     "times": times,
                     "l2_default": l2_default_time(X, y, alpha, args.repeats),
                 }
@@ -246,7 +263,8 @@ def main(argv=None):
             json.dump({"environment": environment(), "results": results}, f)
     if not args.no_record:
         replace_section(
-            "l1", body,
+            "l1",
+            body,
             missing="## L1 and elastic-net: time to a relative gap (bench_l1.py)",
         )
     return results

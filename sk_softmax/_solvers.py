@@ -200,7 +200,10 @@ def _either(names):
 
 def _refuse_stochastic(name, early_stopping, kind):
     """Raise the error for a stochastic solver on input not in memory."""
-    full_batch = ["auto", *(s.name for s in SOLVERS.values() if s.run and not s.in_memory)]
+    full_batch = [
+        "auto",
+        *(s.name for s in SOLVERS.values() if s.run and not s.in_memory),
+    ]
     with_es = " with early_stopping" if early_stopping else ""
     if kind == "dask":
         raise ValueError(

@@ -240,7 +240,7 @@ class LinearCrossEntropy:
         return self.X.tocsc() if sp.issparse(self.X) else self.X
 
     def working_set_model(self, coef, raw, columns):
-        """The logit map and Hessian at ``coef`` restricted to some features.
+        """Return the logit map and Hessian at ``coef`` restricted to some features.
 
         For the proximal Newton solver's working sets: the directions it
         considers move only the weights of the features `columns` (all rows of
@@ -275,7 +275,10 @@ class LinearCrossEntropy:
         if sp.issparse(X_ws):
             X_ws = X_ws.tocsr()
         layout = CoefficientLayout(
-            len(columns), self.layout.n_classes, self.layout.fit_intercept, self.ops.dtype
+            len(columns),
+            self.layout.n_classes,
+            self.layout.fit_intercept,
+            self.ops.dtype,
         )
         self.cross_entropy.value(raw, self._shift(coef))
         curvature = np.array(self.cross_entropy.curvature(raw, self.weights))

@@ -42,6 +42,8 @@ The solver never sees the data: only the callables, the layout of the flat
 coefficients and the L1 strength.
 """
 
+from functools import partial
+
 import numpy as np
 
 from sk_softmax._optim._result import OptimizeResult, max_abs
@@ -78,10 +80,15 @@ def _feature_violations(W, gW, l1):
 
 
 def _working_set(W, gW, l1, size):
-    """Features with a non-zero weight plus the largest violators, sorted."""
+    """Features with a non-zero weight plus the largest violators, sorted.
+
+    `size` features in all, or the support if larger; features that are zero
+    and satisfy their optimality conditions never enter.
+    """
     scores = _feature_violations(W, gW, l1)
     support = np.any(W != 0, axis=0)
     scores[support] = np.inf
+    size = max(size, int(support.sum()))
     candidates = np.flatnonzero(scores > 0)
     if len(candidates) > size:
         top = np.argpartition(scores[candidates], -size)[-size:]
@@ -166,7 +173,7 @@ def _optimality(x, g, prox, step):
 
 
 def _support_size(x, layout):
-    """Number of features with a non-zero weight in some class row."""
+    """Count the features with a non-zero weight in some class row."""
     return int(np.count_nonzero(np.any(layout.unpack(x)[0] != 0, axis=0)))
 
 
@@ -188,7 +195,7 @@ def _line_search(value, nonsmooth, x, r, F, d, r_d, delta):
 
 
 def _newton_direction(x, g, model, layout, l1, inner_tol, ws_size):
-    """The working set, the prox-Newton direction and its predicted decrease.
+    """Return the working set's prox-Newton direction and its predicted decrease.
 
     Returns ``(d, r_d, delta, n_ws)``: the full direction (zero off the
     working set), its ``raw`` value, ``Delta`` of the Armijo condition and
@@ -278,7 +285,7 @@ def minimize_prox_newton(
         d, r_d, delta, n_ws = _newton_direction(
             x,
             g,
-            lambda columns: working_set_model(x, r, columns),
+            partial(working_set_model, x, r),
             layout,
             l1,
             _FORCING * grad_norm,
@@ -301,7 +308,9 @@ def minimize_prox_newton(
         f, g = value_gradient(x, r)
         F = f + nonsmooth(x)
         grad_norm = _optimality(x, g, prox, step)
-        ws_size = min(layout.n_features, max(_P0, 2 * _support_size(x, layout), ws_size))
+        ws_size = min(
+            layout.n_features, max(_P0, 2 * _support_size(x, layout), ws_size)
+        )
         history.append(F)
         if callback is not None and callback(n_iter, F, grad_norm, 1.0, x):
             status, message = "callback", "stopped by callback"
