@@ -48,9 +48,10 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     solver : {'auto', 'gd', 'lbfgs', 'newton-cg', 'prox-newton', 'sgd', \
             'adam'}, default='auto'
         Optimisation algorithm. The full-batch solvers ``'gd'``, ``'lbfgs'``,
-        ``'newton-cg'`` and ``'prox-newton'`` converge to the optimum; the stochastic ``'sgd'``
-        and ``'adam'`` take mini-batch steps, run ``partial_fit`` and early
-        stopping, and approach the optimum within their gradient noise.
+        ``'newton-cg'`` and ``'prox-newton'`` converge to the optimum; the
+        stochastic ``'sgd'`` and ``'adam'`` take mini-batch steps, run
+        ``partial_fit`` and early stopping, and approach the optimum within
+        their gradient noise.
 
         - ``'auto'``: for ``fit``, the fastest to a tight optimum in the
           package's benchmark (``benchmarks/RESULTS.md``): ``'gd'`` when
