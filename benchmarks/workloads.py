@@ -45,14 +45,14 @@ def w2f(scale=1.0):
     return w2(scale, dtype=np.float32)
 
 
-def w3(scale=1.0):
+def w3(scale=1.0, n_features=50_000):
     """Sparse CSR, 100k x 50k, ~50 non-zeros per row, 20 classes.
 
     Labels are drawn from a hidden multinomial model, so the problem is
     learnable: ``y ~ softmax(X @ W_true.T)``.
     """
     rng = np.random.default_rng(0)
-    n_samples, n_features, n_classes = int(100_000 * scale), 50_000, 20
+    n_samples, n_classes = int(100_000 * scale), 20
     nnz_per_row = 50
     indices = rng.integers(0, n_features, size=(n_samples, nnz_per_row))
     indices.sort(axis=1)

@@ -45,11 +45,13 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     l1_ratio : float, default=0.0
         Elastic-net mixing in ``[0, 1]``: 0 is a pure L2 penalty, 1 a pure L1
         penalty (sparse coefficients).
-    solver : {'auto', 'gd', 'lbfgs', 'newton-cg', 'sgd', 'adam'}, default='auto'
-        Optimisation algorithm. The full-batch solvers ``'gd'``, ``'lbfgs'``
-        and ``'newton-cg'`` converge to the optimum; the stochastic ``'sgd'``
-        and ``'adam'`` take mini-batch steps, run ``partial_fit`` and early
-        stopping, and approach the optimum within their gradient noise.
+    solver : {'auto', 'gd', 'lbfgs', 'newton-cg', 'prox-newton', 'sgd', \
+            'adam'}, default='auto'
+        Optimisation algorithm. The full-batch solvers ``'gd'``, ``'lbfgs'``,
+        ``'newton-cg'`` and ``'prox-newton'`` converge to the optimum; the
+        stochastic ``'sgd'`` and ``'adam'`` take mini-batch steps, run
+        ``partial_fit`` and early stopping, and approach the optimum within
+        their gradient noise.
 
         - ``'auto'``: for ``fit``, the fastest to a tight optimum in the
           package's benchmark (``benchmarks/RESULTS.md``): ``'gd'`` when
@@ -70,6 +72,11 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
           80 times the number of coefficients, the products use a random
           subsample of 20 rows per coefficient (drawn from `random_state`); the
           gradient, and so the optimum and the stopping test, stay exact.
+        - ``'prox-newton'``: proximal Newton steps on working sets of
+          features (those non-zero plus the worst violators of the optimality
+          conditions), each a quadratic model solved on ``X[:, working_set]``
+          and a line search; every penalty, made for L1 and elastic-net with
+          a sparse optimum. numpy and scipy.sparse input only.
         - ``'sgd'``: mini-batch stochastic gradient descent with momentum;
           every penalty (L1 by a proximal step).
         - ``'adam'``: mini-batch Adam; every penalty (L1 by a proximal step in
@@ -300,10 +307,11 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # Array API inputs: every full-batch solver.
+        # Array API inputs: every full-batch solver but those needing numpy.
         solver = SOLVERS.get(self.solver)
         tags.array_api_support = not (
-            (solver is not None and solver.stochastic) or self.early_stopping
+            (solver is not None and (solver.stochastic or solver.in_memory))
+            or self.early_stopping
         )
         return tags
 

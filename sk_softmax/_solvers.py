@@ -17,7 +17,12 @@ from sk_softmax._objective._subsample import (
     hessian_sample_size,
     use_hessian_subsample,
 )
-from sk_softmax._optim import minimize_gd, minimize_lbfgs, minimize_newton_cg
+from sk_softmax._optim import (
+    minimize_gd,
+    minimize_lbfgs,
+    minimize_newton_cg,
+    minimize_prox_newton,
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,24 @@ def _run_gd(objective, x0, settings, callback):
     )
 
 
+def _run_prox_newton(objective, x0, settings, callback):
+    return minimize_prox_newton(
+        objective.value_gradient,
+        objective.value,
+        objective.raw,
+        objective.working_set_model,
+        x0,
+        layout=objective.layout,
+        l1=objective.penalty.l1,
+        prox=objective.prox,
+        nonsmooth=objective.nonsmooth_value,
+        step=objective.initial_step(),
+        tol=settings.tol,
+        max_iter=settings.max_iter,
+        callback=callback,
+    )
+
+
 @dataclass(frozen=True)
 class Solver:
     """A registry entry.
@@ -97,12 +120,16 @@ class Solver:
     stochastic : bool
         Whether it takes mini-batch steps (needs the data in memory; runs
         ``partial_fit`` and early stopping).
+    in_memory : bool
+        Whether it needs the data in memory as numpy or scipy.sparse (it
+        restricts ``X`` to subsets of its columns).
     """
 
     name: str
     run: Callable = None
     accepts_l1: bool = True
     stochastic: bool = False
+    in_memory: bool = False
 
     @property
     def partial_fit(self):
@@ -116,6 +143,7 @@ SOLVERS = {
         Solver("gd", _run_gd),
         Solver("lbfgs", _run_lbfgs, accepts_l1=False),
         Solver("newton-cg", _run_newton_cg, accepts_l1=False),
+        Solver("prox-newton", _run_prox_newton, in_memory=True),
         Solver("sgd", stochastic=True),
         Solver("adam", stochastic=True),
     )
@@ -160,6 +188,8 @@ def check_solver(name, l1_ratio, alpha, early_stopping, kind):
         )
     if kind != "numpy" and (early_stopping or (solver and solver.stochastic)):
         _refuse_stochastic(name, early_stopping, kind)
+    if kind != "numpy" and solver is not None and solver.in_memory:
+        _refuse_in_memory(name, kind)
 
 
 def _either(names):
@@ -170,7 +200,10 @@ def _either(names):
 
 def _refuse_stochastic(name, early_stopping, kind):
     """Raise the error for a stochastic solver on input not in memory."""
-    full_batch = ["auto", *(s.name for s in SOLVERS.values() if not s.stochastic)]
+    full_batch = [
+        "auto",
+        *(s.name for s in SOLVERS.values() if s.run and not s.in_memory),
+    ]
     with_es = " with early_stopping" if early_stopping else ""
     if kind == "dask":
         raise ValueError(
@@ -181,6 +214,17 @@ def _refuse_stochastic(name, early_stopping, kind):
     raise ValueError(
         "Array API inputs run the full-batch solvers ("
         f"{', '.join(map(repr, full_batch))}); got solver={name!r}{with_es}."
+    )
+
+
+def _refuse_in_memory(name, kind):
+    """Raise the error for a solver that needs numpy or scipy.sparse input."""
+    others = ["auto", *(s.name for s in SOLVERS.values() if s.run and not s.in_memory)]
+    what = "dask collections" if kind == "dask" else "Array API inputs"
+    raise ValueError(
+        f"solver={name!r} needs the data in memory as a numpy array or a "
+        f"scipy.sparse matrix; {what} run the solvers "
+        f"{', '.join(map(repr, others))}."
     )
 
 

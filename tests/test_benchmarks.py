@@ -26,6 +26,7 @@ def load(monkeypatch):
         "bench_gpu",
         "bench_inference",
         "bench_cv",
+        "bench_l1",
         "workloads",
         "_report",
     ]:
@@ -169,3 +170,20 @@ def test_bench_cv_smoke(load, tmp_path, capsys):
     ours = l2["rows"][1]
     assert ours["ours_over_median"] == 1.0
     assert "SoftmaxClassifierCV" in capsys.readouterr().out
+
+
+def test_bench_l1_smoke(load, tmp_path, capsys):
+    bench_l1 = load("bench_l1")
+    output = tmp_path / "l1.json"
+    argv = ["--workloads", "digits", "--scale", "0.15", "--repeats", "1"]
+    argv += ["--fractions", "0.05"]
+    argv += ["--l1-ratios", "1.0", "--budget", "2", "--no-record"]
+    argv += ["--solvers", "prox-newton", "gd"]
+    (row,) = bench_l1.main([*argv, "--output", str(output)])
+    assert row["workload"] == "digits" and row["alpha"] > 0
+    for name in ["prox-newton", "gd"]:
+        (seconds,) = row["times"][name]["1e-06"]
+        assert seconds is not None and seconds > 0
+    assert row["l2_default"][0] == "lbfgs"
+    assert json.loads(output.read_text())["results"][0]["times"] == row["times"]
+    assert "| digits | 1.0 | 0.05 | prox-newton |" in capsys.readouterr().out

@@ -469,7 +469,7 @@ def test_gd_with_prox_and_zero_l1_matches_gd_without():
 
 # ---------------------------------------------------------------- the registry
 def test_registry_entries():
-    assert set(SOLVERS) == {"gd", "lbfgs", "newton-cg", "sgd", "adam"}
+    assert set(SOLVERS) == {"gd", "lbfgs", "newton-cg", "prox-newton", "sgd", "adam"}
     for name, solver in SOLVERS.items():
         assert solver.name == name
         assert (solver.run is None) == solver.stochastic
@@ -477,6 +477,8 @@ def test_registry_entries():
     assert not SOLVERS["lbfgs"].accepts_l1
     assert not SOLVERS["newton-cg"].accepts_l1
     assert SOLVERS["gd"].accepts_l1
+    assert SOLVERS["prox-newton"].accepts_l1
+    assert [name for name, s in SOLVERS.items() if s.in_memory] == ["prox-newton"]
     assert set(STOCHASTIC) == {"sgd", "adam"}
 
 
@@ -579,12 +581,12 @@ def test_check_solver_refuses_l1_with_lbfgs_and_newton_cg():
     for name in ["lbfgs", "newton-cg"]:
         with pytest.raises(ValueError, match=f"solver='{name}' supports only the L2"):
             check_solver(name, 0.5, 1.0, False, "numpy")
-        with pytest.raises(ValueError, match="'gd', 'sgd' or 'adam'"):
+        with pytest.raises(ValueError, match="'gd', 'prox-newton', 'sgd' or 'adam'"):
             check_solver(name, 1.0, 0.1, False, "numpy")
         # No L1 part when alpha is zero, or l1_ratio is.
         check_solver(name, 0.5, 0.0, False, "numpy")
         check_solver(name, 0.0, 1.0, False, "numpy")
-    for name in ["auto", "gd", "sgd", "adam"]:
+    for name in ["auto", "gd", "prox-newton", "sgd", "adam"]:
         check_solver(name, 0.5, 1.0, False, "numpy")
 
 
@@ -614,7 +616,8 @@ def test_check_solver_refuses_stochastic_solvers_off_memory(kind, match):
     with pytest.raises(ValueError, match=f"{match}.*with early_stopping"):
         check_solver("auto", 0.0, 1.0, True, kind)
     for name in ["auto", *FULL_BATCH]:
-        check_solver(name, 0.0, 1.0, False, kind)
+        if not SOLVERS[name if name != "auto" else "gd"].in_memory:
+            check_solver(name, 0.0, 1.0, False, kind)
 
 
 def make_problem(n_samples=60, n_features=2, sparse=False, **params):

@@ -31,6 +31,7 @@ float32 (scalar values are accumulated in float64).
 from functools import cached_property
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from sk_softmax._layout import CoefficientLayout
@@ -232,6 +233,71 @@ class LinearCrossEntropy:
             return self._pack(dZ, X=X_h)
 
         return loss, grad, hessp
+
+    @cached_property
+    def _columns_source(self):
+        """``X`` in a form whose column subsets are cheap: CSC when sparse."""
+        return self.X.tocsc() if sp.issparse(self.X) else self.X
+
+    def working_set_model(self, coef, raw, columns):
+        """Return the logit map and Hessian at ``coef`` restricted to some features.
+
+        For the proximal Newton solver's working sets: the directions it
+        considers move only the weights of the features `columns` (all rows of
+        each) and the intercept, packed by the returned `layout`. The
+        curvature is that of the full model at ``coef``; only the products
+        are restricted, to ``X[:, columns]``. numpy data only.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_dof,)
+            Packed coefficients of the full model.
+        raw : ndarray of shape `raw_shape`
+            ``self.raw(coef)``.
+        columns : ndarray of int
+            Indices of the features, sorted.
+
+        Returns
+        -------
+        layout : CoefficientLayout
+            The packing of the restricted coefficients.
+        logits : callable
+            ``logits(v)``, the (k, n) class-major logits of a restricted
+            direction (a new array).
+        hessp : callable
+            ``hessp(v)``, the data term's Hessian-vector product on the
+            restricted coordinates.
+        diagonal : ndarray of shape (layout.n_dof,)
+            The diagonal of that Hessian, ``sum_i w_i p_ic (1 - p_ic)
+            x_ij^2`` for class ``c`` and feature ``j`` (a preconditioner).
+        """
+        X_ws = self._columns_source[:, columns]
+        if sp.issparse(X_ws):
+            X_ws = X_ws.tocsr()
+        layout = CoefficientLayout(
+            len(columns),
+            self.layout.n_classes,
+            self.layout.fit_intercept,
+            self.ops.dtype,
+        )
+        self.cross_entropy.value(raw, self._shift(coef))
+        curvature = np.array(self.cross_entropy.curvature(raw, self.weights))
+
+        def logits(v):
+            W, b = layout.unpack(self.ops.asarray(v))
+            return self.ops.linear(X_ws, W, b, self.ops.new_array(self.raw_shape))
+
+        def hessp(v):
+            dZ = self.cross_entropy.jvp(curvature, logits(v), self.weights)
+            return self.ops.pack_gradient(layout, dZ, X_ws)
+
+        if self.layout.binary:  # curvature: the weights p (1 - p) w
+            diag_weights = curvature[None, :]
+        else:  # curvature: the probabilities
+            diag_weights = curvature * (1.0 - curvature) * self.weights
+        squares = X_ws.multiply(X_ws).tocsr() if sp.issparse(X_ws) else X_ws * X_ws
+        diagonal = self.ops.pack_gradient(layout, diag_weights, squares)
+        return layout, logits, hessp, diagonal
 
     def subsample_hessian(self, rows, scale=None):
         """Compute Hessian-vector products on a subset of the samples only.

@@ -109,6 +109,28 @@ class PenalizedObjective:
 
         return loss + self.penalty.smooth_value(W), grad, hessp
 
+    def working_set_model(self, coef, raw, columns):
+        """Logit map and Hessian-vector product restricted to the features `columns`.
+
+        The data term's :meth:`LinearCrossEntropy.working_set_model
+        <sk_softmax._objective.LinearCrossEntropy.working_set_model>` with the
+        smooth penalty's curvature ``l2`` added to the product's and the
+        diagonal's weights. Returns ``(layout, logits, hessp, diagonal)``.
+        """
+        layout, logits, data_hessp, diagonal = self.data.working_set_model(
+            coef, raw, columns
+        )
+        layout.unpack(diagonal)[0][...] += self.penalty.l2
+
+        def hessp(v):
+            product = data_hessp(v)
+            if self.penalty.l2:
+                V = layout.unpack(np.asarray(v, dtype=self.dtype))[0]
+                layout.unpack(product)[0][...] += self.penalty.l2 * V
+            return product
+
+        return layout, logits, hessp, diagonal
+
     def prox(self, coef, step):
         """Proximal step of the penalty's L1 part on the weights (not the intercept).
 

@@ -9,6 +9,7 @@ from sk_softmax._optim._minibatch import (
     run_epoch,
 )
 from sk_softmax._optim._newton_cg import minimize_newton_cg
+from sk_softmax._optim._prox_newton import minimize_prox_newton
 from sk_softmax._optim._result import OptimizeResult
 from sk_softmax._optim._stochastic import LearningRate, Optimizer, adam, momentum_sgd
 
@@ -22,6 +23,7 @@ __all__ = [
     "minimize_gd",
     "minimize_lbfgs",
     "minimize_newton_cg",
+    "minimize_prox_newton",
     "minimize_stochastic",
     "momentum_sgd",
     "run_epoch",
