@@ -12,6 +12,7 @@ module in :mod:`sk_softmax._optim` plus one entry here (see
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sk_softmax._objective._subsample import (
     hessian_sample_size,
@@ -55,10 +56,26 @@ def _run_lbfgs(objective, x0, settings, callback):
     )
 
 
+def _subsample_hessian(objective, settings):
+    """Draw the Hessian's row subsample when the samples far outnumber the dof.
+
+    Returns whether it did.
+    """
+    if not use_hessian_subsample(objective.n_samples, objective.n_dof):
+        return False
+    n_rows, min_per_class = hessian_sample_size(objective.layout)
+    objective.data.sample_hessian_rows(n_rows, min_per_class, settings.random_state)
+    return True
+
+
+def _exact_hessian(objective):
+    """Drop the Hessian's row subsample; return True (something changed)."""
+    objective.data.subsample_hessian(None)
+    return True
+
+
 def _run_newton_cg(objective, x0, settings, callback):
-    if use_hessian_subsample(objective.n_samples, objective.n_dof):
-        n_rows, min_per_class = hessian_sample_size(objective.layout)
-        objective.data.sample_hessian_rows(n_rows, min_per_class, settings.random_state)
+    _subsample_hessian(objective, settings)
     return minimize_newton_cg(
         objective.gradient_hessian_product,
         objective.value,
@@ -87,6 +104,7 @@ def _run_gd(objective, x0, settings, callback):
 
 
 def _run_prox_newton(objective, x0, settings, callback):
+    subsampled = _subsample_hessian(objective, settings)
     return minimize_prox_newton(
         objective.value_gradient,
         objective.value,
@@ -101,6 +119,7 @@ def _run_prox_newton(objective, x0, settings, callback):
         tol=settings.tol,
         max_iter=settings.max_iter,
         callback=callback,
+        exact_hessian=partial(_exact_hessian, objective) if subsampled else None,
     )
 
 

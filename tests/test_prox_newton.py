@@ -7,6 +7,8 @@ working sets matter, ``newton-cg`` for the L2 penalty alone, and the full
 objective's Hessian-vector products for the restricted quadratic model.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -170,9 +172,12 @@ def test_refuses_dask_input_end_to_end():
 
 @pytest.mark.parametrize("n_classes", [2, 4])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_working_set_model_is_the_full_model_restricted(n_classes, sparse):
+@pytest.mark.parametrize("subsample", [False, True], ids=["all-rows", "row-subsample"])
+def test_working_set_model_is_the_full_model_restricted(n_classes, sparse, subsample):
     X, y = wide_problem(n_classes, n=50, d=12, sparse=sparse)
     obj = LinearSoftmaxLoss(X, y, n_classes, penalty=ElasticNet(0.1, 0.3))
+    if subsample:  # the Hessian (not the logits) from 20 rows, reweighted
+        obj.data.sample_hessian_rows(20, 3, np.random.RandomState(0))
     rng = np.random.default_rng(1)
     coef = rng.normal(scale=0.3, size=obj.n_dof)
     columns = np.array([1, 4, 5, 11])
@@ -202,3 +207,21 @@ def test_working_set_keeps_the_support_and_the_worst_violators():
     assert_array_equal(_working_set(W, gW, 0.1, 2), [1, 2])
     assert_array_equal(_working_set(W, gW, 0.1, 4), [1, 2, 3, 5])
     assert_array_equal(_working_set(W, gW, 0.1, 10), [1, 2, 3, 5])  # no non-violators
+
+
+def test_tight_tol_is_reached_whatever_the_hessian_subsample():
+    # 4,000 rows and 22 coefficients: the Hessian comes from a row subsample.
+    # At tol=1e-10 the last steps decrease the objective by less than its
+    # rounding error; they are taken when they reduce the optimality measure.
+    X, y = sparse_truth(2)
+    for seed in range(9):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model = SoftmaxClassifier(
+                solver="prox-newton",
+                alpha=0.025,
+                l1_ratio=0.5,
+                tol=1e-10,
+                random_state=seed,
+            ).fit(X, y)
+        assert model.converged_

@@ -28,7 +28,7 @@ Hessian-vector product costs two more products. float32 data are computed in
 float32 (scalar values are accumulated in float64).
 """
 
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +42,12 @@ from sk_softmax._objective._subsample import stratified_rows
 # Logits bounded by this in absolute value need no shift before ``exp``: the
 # exponentials of K of them neither overflow nor underflow.
 _SAFE_EXP = {np.float64: 600.0, np.float32: 40.0}
+
+
+def _restrict(X, columns):
+    """Return ``X[:, columns]``, CSR when sparse (row products are cheap)."""
+    X_ws = X[:, columns]
+    return X_ws.tocsr() if sp.issparse(X_ws) else X_ws
 
 
 class LinearCrossEntropy:
@@ -246,7 +252,10 @@ class LinearCrossEntropy:
         considers move only the weights of the features `columns` (all rows of
         each) and the intercept, packed by the returned `layout`. The
         curvature is that of the full model at ``coef``; only the products
-        are restricted, to ``X[:, columns]``. numpy data only.
+        are restricted, to ``X[:, columns]``, and, when a row subsample is
+        drawn (:meth:`sample_hessian_rows`), the Hessian and its diagonal are
+        estimated from those rows, as in :meth:`gradient_hessian_product`.
+        numpy data only.
 
         Parameters
         ----------
@@ -271,33 +280,59 @@ class LinearCrossEntropy:
             The diagonal of that Hessian, ``sum_i w_i p_ic (1 - p_ic)
             x_ij^2`` for class ``c`` and feature ``j`` (a preconditioner).
         """
-        X_ws = self._columns_source[:, columns]
-        if sp.issparse(X_ws):
-            X_ws = X_ws.tocsr()
         layout = CoefficientLayout(
             len(columns),
             self.layout.n_classes,
             self.layout.fit_intercept,
             self.ops.dtype,
         )
+        if self._hessian_rows is None:
+            rows, X_h, weights = (
+                None,
+                _restrict(self._columns_source, columns),
+                self.weights,
+            )
+        else:
+            rows, X_rows, weights = self._hessian_rows
+            X_h = _restrict(X_rows, columns)
         self.cross_entropy.value(raw, self._shift(coef))
-        curvature = np.array(self.cross_entropy.curvature(raw, self.weights))
+        curvature = np.array(self.cross_entropy.curvature(raw, weights, rows))
 
-        def logits(v):
+        def linear(X, v):
             W, b = layout.unpack(self.ops.asarray(v))
-            return self.ops.linear(X_ws, W, b, self.ops.new_array(self.raw_shape))
+            shape = (self.raw_shape[0], X.shape[0])
+            return self.ops.linear(X, W, b, self.ops.new_array(shape))
 
         def hessp(v):
-            dZ = self.cross_entropy.jvp(curvature, logits(v), self.weights)
-            return self.ops.pack_gradient(layout, dZ, X_ws)
+            dZ = self.cross_entropy.jvp(curvature, linear(X_h, v), weights)
+            return self.ops.pack_gradient(layout, dZ, X_h)
 
         if self.layout.binary:  # curvature: the weights p (1 - p) w
             diag_weights = curvature[None, :]
         else:  # curvature: the probabilities
-            diag_weights = curvature * (1.0 - curvature) * self.weights
-        squares = X_ws.multiply(X_ws).tocsr() if sp.issparse(X_ws) else X_ws * X_ws
+            diag_weights = curvature * (1.0 - curvature) * weights
+        squares = X_h.multiply(X_h).tocsr() if sp.issparse(X_h) else X_h * X_h
         diagonal = self.ops.pack_gradient(layout, diag_weights, squares)
-        return layout, logits, hessp, diagonal
+        return layout, self._direction_logits(layout, columns, linear), hessp, diagonal
+
+    def _direction_logits(self, layout, columns, linear):
+        """Return the full-data logits of restricted directions, as a function.
+
+        Sparse: a product with the working set's columns, whose cost follows
+        their non-zeros. Dense: the direction padded with zeros and multiplied
+        by all of ``X``, cheaper than copying the columns out.
+        """
+        if sp.issparse(self.X):
+            return partial(linear, _restrict(self._columns_source, columns))
+        k, d = self.layout.w_shape
+
+        def logits(v):
+            W_ws, b = layout.unpack(self.ops.asarray(v))
+            W = np.zeros((k, d), dtype=self.ops.dtype)
+            W[:, columns] = W_ws
+            return self.ops.linear(self.X, W, b, self.ops.new_array(self.raw_shape))
+
+        return logits
 
     def subsample_hessian(self, rows, scale=None):
         """Compute Hessian-vector products on a subset of the samples only.

@@ -194,6 +194,23 @@ def _line_search(value, nonsmooth, x, r, F, d, r_d, delta):
     return None
 
 
+def _step_below_resolution(value_gradient, nonsmooth, prox, step, point, grad_norm):
+    """Take the full step when its decrease is below the objective's rounding.
+
+    Near the optimum the predicted decrease ``Delta`` can be smaller than the
+    rounding error of ``F`` itself, so no line search can confirm it. The
+    step is then judged by the optimality measure instead: ``x + d`` is
+    returned, as ``(x_new, r_new, F_new)``, if its measure is smaller than
+    `grad_norm`, and None otherwise.
+    """
+    x, r, d, r_d = point
+    x_new, r_new = x + d, r + r_d
+    f_new, g_new = value_gradient(x_new, r_new)
+    if _optimality(x_new, g_new, prox, step) >= grad_norm:
+        return None
+    return x_new, r_new, f_new + nonsmooth(x_new)
+
+
 def _newton_direction(x, g, model, layout, l1, inner_tol, ws_size):
     """Return the working set's prox-Newton direction and its predicted decrease.
 
@@ -233,6 +250,7 @@ def minimize_prox_newton(
     tol=1e-4,
     max_iter=100,
     callback=None,
+    exact_hessian=None,
 ):
     """Minimise ``f + l1 ||W||_1`` by proximal Newton steps on working sets.
 
@@ -269,6 +287,11 @@ def minimize_prox_newton(
     callback : callable, default=None
         Called as ``callback(n_iter, fun, grad_norm, step, x)`` after each
         iteration; returning True stops the solver.
+    exact_hessian : callable, default=None
+        For a model whose curvature is estimated (a row subsample):
+        ``exact_hessian()`` switches it to the exact curvature and returns
+        whether anything changed. Called once, when the line search finds no
+        decrease along an estimated direction; the solver then retries.
 
     Returns
     -------
@@ -294,9 +317,16 @@ def minimize_prox_newton(
         found = None
         if delta < 0:
             found = _line_search(value, nonsmooth, x, r, F, d, r_d, delta)
+        if found is None and -delta <= 8 * np.finfo(x.dtype).eps * abs(F):
+            found = _step_below_resolution(
+                value_gradient, nonsmooth, prox, step, (x, r, d, r_d), grad_norm
+            )
         if found is None:
             if n_ws < layout.n_features and ws_size < layout.n_features:
                 ws_size = min(layout.n_features, 2 * ws_size)  # widen and retry
+                continue
+            if exact_hessian is not None and exact_hessian():
+                exact_hessian = None  # retry on the exact curvature
                 continue
             status = "no_progress"
             message = "the line search found no step that decreases the objective"
