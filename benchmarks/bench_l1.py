@@ -197,6 +197,7 @@ def l2_default_time(X, y, alpha, repeats, budget):
         (),
         {
             "sparse": not isinstance(X, np.ndarray),
+            "kind": "numpy",
             "n_samples": X.shape[0],
             "objective": obj,
         },

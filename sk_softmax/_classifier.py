@@ -54,11 +54,13 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         their gradient noise.
 
         - ``'auto'``: for ``fit``, the fastest to a tight optimum in the
-          package's benchmark (``benchmarks/RESULTS.md``): ``'gd'`` when
-          ``l1_ratio > 0``; ``'newton-cg'`` for sparse data or when
-          ``n_samples`` is at least 80 times the number of coefficients (its
-          subsampled Hessian then applies); ``'lbfgs'`` otherwise. ``'sgd'``
-          with `early_stopping` and for ``partial_fit``.
+          package's benchmark (``benchmarks/RESULTS.md``). When
+          ``l1_ratio > 0``: ``'prox-newton'`` for dense numpy data with
+          ``n_samples`` at least 80 times the number of coefficients (its
+          Hessian is then estimated from a row subsample), ``'gd'``
+          otherwise. Without an L1 part: ``'newton-cg'`` for sparse data or
+          with that many samples; ``'lbfgs'`` otherwise. ``'sgd'`` with
+          `early_stopping` and for ``partial_fit``.
         - ``'gd'``: accelerated proximal gradient descent with a backtracking
           step size and adaptive restart; handles every penalty exactly.
         - ``'lbfgs'``: scipy's L-BFGS-B quasi-Newton method; L2 only. Its line

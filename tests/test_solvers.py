@@ -641,7 +641,9 @@ def make_problem(n_samples=60, n_features=2, sparse=False, **params):
         # n_dof = 3 * (2 + 1) = 9: 720 rows or more subsample the Hessian.
         ({"n_samples": 720}, 0.0, False, "newton-cg"),
         ({"n_samples": 719}, 0.0, False, "lbfgs"),
-        ({"n_samples": 720}, 0.01, False, "gd"),
+        ({"n_samples": 720}, 0.01, False, "prox-newton"),
+        ({"n_samples": 719}, 0.01, False, "gd"),
+        ({"n_samples": 720, "sparse": True}, 0.01, False, "gd"),
     ],
 )
 def test_resolve_solver_auto(kwargs, l1, early_stopping, expected):
