@@ -20,7 +20,9 @@ problem. Repeats are interleaved; median and minimum are printed.
 
 Usage: ``python benchmarks/bench_l1.py [--workloads digits W2 W3s]
 [--scale 1.0] [--repeats 3] [--fractions 0.05 0.01] [--l1-ratios 1.0 0.5]
-[--budget 60] [--solvers prox-newton gd saga glmnet] [--no-record]``.
+[--budget 60] [--solvers prox-newton gd saga glmnet] [--no-record]
+[--output rows.json] [--figure gaps.png]``; ``--merge a.json b.json``
+records the rows of earlier runs (run with ``--output``) as one table.
 Every run stops after ``--budget`` seconds (saga: its doubling runs stop
 once they have spent it).
 """
@@ -180,13 +182,19 @@ def run_case(X, y, alpha, l1_ratio, names, repeats, budget):
                 traces[name].append(trace_glmnet(X, y, obj, alpha, l1_ratio))
     polished = trace_ours(obj, "prox-newton", 1e-10, 200, 4 * budget)[1].fun
     f_star = min([polished] + [f for ts in traces.values() for tr in ts for _, f in tr])
-    return {
+    times = {
         name: {
             str(gap): [first_time(tr, f_star, gap) for tr in traces[name]]
             for gap in GAPS
         }
         for name in names
     }
+    # The gap against time of each solver's first run, for the figure.
+    gaps = {
+        name: [(t, (f - f_star) / abs(f_star)) for t, f in traces[name][0]]
+        for name in names
+    }
+    return times, gaps
 
 
 def l2_default_time(X, y, alpha, repeats, budget):
@@ -250,7 +258,20 @@ def main(argv=None):
     )
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--output", default=None)
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        default=None,
+        help="record the rows of earlier --output files instead of running",
+    )
+    parser.add_argument(
+        "--figure", default=None, help="plot the gap against time into this file"
+    )
     args = parser.parse_args(argv)
+    if args.merge:
+        results = [row for path in args.merge for row in load_rows(path)]
+        record(results, args)
+        return results
     names = [n for n in peers(args.solvers) if n in args.solvers]
     results = []
     for workload in args.workloads:
@@ -258,7 +279,7 @@ def main(argv=None):
         for l1_ratio in args.l1_ratios:
             for fraction in args.fractions:
                 alpha = fraction * alpha_max(X, y, l1_ratio)
-                times = run_case(
+                times, gaps = run_case(
                     X, y, alpha, l1_ratio, names, args.repeats, args.budget
                 )
                 row = {
@@ -268,24 +289,66 @@ def main(argv=None):
                     "fraction": fraction,
                     "alpha": alpha,
                     "times": times,
+                    "gaps": gaps,
                     "l2_default": l2_default_time(
                         X, y, alpha, args.repeats, args.budget
                     ),
                 }
                 print(json.dumps(row))
                 results.append(row)
-    body = table(results)
-    print(body)
     if args.output:
         with open(args.output, "w") as f:
             json.dump({"environment": environment(), "results": results}, f)
+    record(results, args)
+    return results
+
+
+def load_rows(path):
+    """The result rows of an earlier ``--output`` file."""
+    with open(path) as f:
+        return json.load(f)["results"]
+
+
+def record(results, args):
+    """Print the table; write it to RESULTS.md and draw the figure if asked."""
+    body = table(results)
+    print(body)
     if not args.no_record:
         replace_section(
             "l1",
             body,
             missing="## L1 and elastic-net: time to a relative gap (bench_l1.py)",
         )
-    return results
+    if args.figure:
+        plot_gaps(results, args.figure)
+
+
+def plot_gaps(results, path):
+    """One panel per row: each solver's relative gap against time (log scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        1, len(results), figsize=(4.2 * len(results), 3.4), squeeze=False
+    )
+    for ax, row in zip(axes[0], results, strict=True):
+        for name, points in row["gaps"].items():
+            t, gap = np.array(points, dtype=float).reshape(-1, 2).T
+            ax.semilogy(t, np.maximum(gap, 1e-12), marker=".", label=name)
+        ax.axhline(1e-6, color="grey", linestyle=":", linewidth=1)
+        n, d = row["shape"]
+        ax.set_title(
+            f"{row['workload']} ({n:,} x {d:,}), l1_ratio={row['l1_ratio']}, "
+            f"{row['fraction']} alpha_max",
+            fontsize=9,
+        )
+        ax.set_xlabel("seconds")
+    axes[0][0].set_ylabel("relative objective gap")
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

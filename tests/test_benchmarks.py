@@ -187,3 +187,11 @@ def test_bench_l1_smoke(load, tmp_path, capsys):
     assert row["l2_default"][0] == "lbfgs"
     assert json.loads(output.read_text())["results"][0]["times"] == row["times"]
     assert "| digits | 1.0 | 0.05 | prox-newton |" in capsys.readouterr().out
+    # The gap traces end below 1e-6; merged runs give the table and the figure.
+    for points in row["gaps"].values():
+        assert points[-1][1] <= 1e-6
+    figure = tmp_path / "gaps.png"
+    merge = ["--merge", str(output), str(output), "--no-record"]
+    assert len(bench_l1.main([*merge, "--figure", str(figure)])) == 2
+    assert figure.stat().st_size > 0
+    assert capsys.readouterr().out.count("| digits | 1.0 | 0.05 | gd |") == 2
