@@ -31,12 +31,17 @@ cross-entropy plus the L2 term) and ``W`` the weights of the flat coefficients
    needs a compiled loop over the coordinates; FISTA keeps the whole solver
    in array operations. The model is solved to a forcing tolerance, a fixed
    fraction of the current outer violation, so that early Newton steps are
-   cheap and late ones accurate.
+   cheap and late ones accurate. The model's curvature may be an estimate
+   (the data term's row subsample, drawn by the caller): the gradient, the
+   line search and the stopping rule stay exact, and ``exact_hessian``
+   switches to the exact curvature if an estimated direction fails.
 4. **Line search.** Backtracking on the true objective along ``d`` from
    ``t = 1``, with the Armijo condition of Tseng and Yun (2009),
    ``F(x + t d) <= F(x) + sigma t Delta``, ``Delta = <g, d> + l1
    (||W + d_W||_1 - ||W||_1)``. The logits of the trial points are
-   ``raw(x) + t raw(d)``: one narrow product per outer iteration.
+   ``raw(x) + t raw(d)``: one narrow product per outer iteration. A step
+   whose predicted decrease is below the rounding error of ``F`` is taken
+   if it lowers the optimality measure.
 
 The solver never sees the data: only the callables, the layout of the flat
 coefficients and the L1 strength.
