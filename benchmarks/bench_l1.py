@@ -274,6 +274,14 @@ def main(argv=None):
     parser.add_argument(
         "--figure", default=None, help="plot the gap against time into this file"
     )
+    parser.add_argument(
+        "--figure-case",
+        nargs=2,
+        type=float,
+        default=[1.0, 0.05],
+        metavar=("L1_RATIO", "FRACTION"),
+        help="the case the figure shows, one panel per workload",
+    )
     args = parser.parse_args(argv)
     if args.merge:
         results = [row for path in args.merge for row in load_rows(path)]
@@ -327,11 +335,17 @@ def record(results, args):
             missing="## L1 and elastic-net: time to a relative gap (bench_l1.py)",
         )
     if args.figure:
-        plot_gaps(results, args.figure)
+        l1_ratio, fraction = args.figure_case
+        shown = [
+            row
+            for row in results
+            if row["l1_ratio"] == l1_ratio and row["fraction"] == fraction
+        ]
+        plot_gaps(shown, args.figure)
 
 
 def plot_gaps(results, path):
-    """One panel per row: each solver's relative gap against time (log scale)."""
+    """One panel per row: each solver's relative gap against time (log-log)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -343,7 +357,8 @@ def plot_gaps(results, path):
     for ax, row in zip(axes[0], results, strict=True):
         for name, points in row["gaps"].items():
             t, gap = np.array(points, dtype=float).reshape(-1, 2).T
-            ax.semilogy(t, np.maximum(gap, 1e-12), marker=".", label=name)
+            marker = "." if len(t) < 40 else None
+            ax.loglog(t, np.maximum(gap, 1e-12), marker=marker, label=name)
         ax.axhline(1e-6, color="grey", linestyle=":", linewidth=1)
         n, d = row["shape"]
         ax.set_title(
@@ -351,7 +366,7 @@ def plot_gaps(results, path):
             f"{row['fraction']} alpha_max",
             fontsize=9,
         )
-        ax.set_xlabel("seconds")
+        ax.set_xlabel("seconds (log scale)")
     axes[0][0].set_ylabel("relative objective gap")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
