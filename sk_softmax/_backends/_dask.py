@@ -17,7 +17,7 @@ from sk_softmax._backends._common import (
     require_two_classes,
     require_weight,
 )
-from sk_softmax._backends._dask_chunks import make_chunks
+from sk_softmax._backends._dask_pools import make_chunks
 from sk_softmax._backends._kinds import is_dask_collection
 from sk_softmax._backends._problem import Problem
 from sk_softmax._backends._remote import RemoteCrossEntropy
@@ -109,7 +109,9 @@ def build_problem(estimator, X, y, sample_weight):
     classes = np.unique(da.unique(y).compute())
     check_classification_targets(classes)
     require_two_classes(classes)
-    chunks = make_chunks(X, y, sample_weight, classes, X.dtype)
+    chunks = make_chunks(
+        X, y, sample_weight, classes, X.dtype, verbose=estimator.verbose
+    )
     totals = np.sum(chunks.map("class_totals"), axis=0)
     if not totals.sum() > 0:
         raise ValueError("sample_weight must not be all zero: nothing to fit.")
