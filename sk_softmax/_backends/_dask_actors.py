@@ -5,10 +5,10 @@ actor per group of row blocks, on the worker that stores the blocks. When a
 worker dies or leaves during a fit, the calls to its actors fail; the pool then
 rebuilds those actors from the blocks' futures -- which the scheduler recomputes
 from the collection's lineage on the surviving or restarted workers --, replays
-the calls that set the chunks' state (``build``, ``sample_hessian_share`` and,
-before a Hessian product, ``gradient_hessian`` at the last point) and retries
-the evaluation. The solvers see nothing of it: the retried evaluation returns
-what the undisturbed one would have.
+the calls that set the chunks' state (``encode``, ``build``,
+``sample_hessian_share`` and, before a Hessian product, ``gradient_hessian``
+at the last point) and retries the evaluation. The solvers see nothing of it:
+the retried evaluation returns what the undisturbed one would have.
 """
 
 import time
@@ -34,7 +34,7 @@ class _WorkerLost(Exception):
         self.cause = cause
 
 
-def place_actor(client, chunk_loss, blocks, classes, dtype):
+def place_actor(client, chunk_loss, blocks, dtype):
     """Start a chunk-loss actor on the worker that holds the group's first X block.
 
     Parameters
@@ -45,8 +45,8 @@ def place_actor(client, chunk_loss, blocks, classes, dtype):
         The actor's class (:class:`~sk_softmax._backends._dask_chunks.ChunkLoss`).
     blocks : list of tuple
         ``(X, y, sample_weight)`` futures per block of the group.
-    classes, dtype
-        Passed to the actor.
+    dtype : dtype
+        The floating dtype of the fit.
 
     Returns
     -------
@@ -62,9 +62,7 @@ def place_actor(client, chunk_loss, blocks, classes, dtype):
             raise future.exception()
     holders = client.who_has([blocks[0][0]])
     worker = sorted(holders[blocks[0][0].key])[0]
-    return client.submit(
-        chunk_loss, blocks, classes, dtype, actor=True, workers=[worker]
-    )
+    return client.submit(chunk_loss, blocks, None, dtype, actor=True, workers=[worker])
 
 
 class ActorPool:
@@ -139,7 +137,7 @@ class ActorPool:
         self._replay = [(method, kept(args)) for method, args in self._replay]
 
     def _remember(self, method, args):
-        if method in ("build", "sample_hessian_share"):
+        if method in ("encode", "build", "sample_hessian_share"):
             self._replay = [(m, a) for m, a in self._replay if m != method]
             self._replay.append((method, args))
         elif method == "gradient_hessian":

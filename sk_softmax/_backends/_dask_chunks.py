@@ -15,7 +15,11 @@ from sk_softmax._objective import LinearCrossEntropy
 
 
 def validate_labels(y, sample_weight, classes):
-    """Check one block's labels and weights; return encoded labels and weights."""
+    """Check one block's labels and weights; return the labels and weights.
+
+    The labels come back encoded against `classes`, or as they are when
+    `classes` is None.
+    """
     y = column_or_1d(y)
     if sample_weight is None:
         sample_weight = np.ones(len(y))
@@ -32,7 +36,7 @@ def validate_labels(y, sample_weight, classes):
                 "sample_weight must be non-negative; got a negative weight "
                 f"({sample_weight.min():g})."
             )
-    return np.searchsorted(classes, y), sample_weight
+    return (y if classes is None else np.searchsorted(classes, y)), sample_weight
 
 
 def _validate_block(X, y, sample_weight, classes, dtype):
@@ -64,17 +68,28 @@ class ChunkLoss:
         labels (n_block,) and weights (n_block,) or None; validated here
         (finite numeric features, non-negative weights) and the labels encoded
         against `classes`.
-    classes : ndarray of shape (n_classes,)
-        Every class label of the whole data, sorted.
+    classes : ndarray of shape (n_classes,) or None
+        Every class label of the whole data, sorted; None to keep the labels
+        until :meth:`encode` (the pool asks for :meth:`labels` first).
     dtype : dtype
         The floating dtype of the fit.
     """
 
     def __init__(self, blocks, classes, dtype):
         self.blocks = [_validate_block(*block, classes, dtype) for block in blocks]
-        self.n_classes = len(classes)
+        self.n_classes = None if classes is None else len(classes)
         self.losses, self.shares = [], np.empty(0)
         self._hessps = []
+
+    def labels(self):
+        """Return the distinct labels of the blocks, before :meth:`encode`."""
+        return np.unique(np.concatenate([y for _, y, _ in self.blocks]))
+
+    def encode(self, classes):
+        """Encode the labels against every class label; return the class totals."""
+        self.blocks = [(X, np.searchsorted(classes, y), w) for X, y, w in self.blocks]
+        self.n_classes = len(classes)
+        return self.class_totals()
 
     def class_totals(self):
         """Return the total sample weight of each class in the blocks."""

@@ -71,7 +71,7 @@ def memory_mode(client, arrays):
     return "streamed" if limit and nbytes > limit / 2 else "pinned"
 
 
-def make_chunks(X, y, sample_weight, classes, dtype, verbose=0):
+def make_chunks(X, y, sample_weight, dtype, verbose=0):
     """Build the chunks' losses where they live.
 
     Parameters
@@ -82,8 +82,6 @@ def make_chunks(X, y, sample_weight, classes, dtype, verbose=0):
         Labels with the same row chunks.
     sample_weight : dask array of shape (n_samples,) or None
         Weights with the same row chunks.
-    classes : ndarray
-        Every class label, sorted.
     dtype : dtype
         The floating dtype of the fit.
     verbose : int, default=0
@@ -93,7 +91,8 @@ def make_chunks(X, y, sample_weight, classes, dtype, verbose=0):
     -------
     chunks : ChunkPool, ActorPool or StreamPool
         One :class:`ChunkLoss` in this process without a distributed client;
-        else pinned actors or streamed blocks (:func:`memory_mode`).
+        else pinned actors or streamed blocks (:func:`memory_mode`). Their
+        labels are not encoded yet: ask for ``labels``, then ``encode``.
     """
     import dask
 
@@ -109,17 +108,17 @@ def make_chunks(X, y, sample_weight, classes, dtype, verbose=0):
         parts = dask.compute(*blocks_X, *blocks_y, *(blocks_w if weighted else []))
         weights = parts[2 * n :] if weighted else [None] * n
         blocks = [(parts[i], parts[n + i], weights[i]) for i in range(n)]
-        return ChunkPool([ChunkLoss(blocks, classes, dtype)], remote=False)
+        return ChunkPool([ChunkLoss(blocks, None, dtype)], remote=False)
     client.wait_for_workers(1)
     if memory_mode(client, (X, y, sample_weight)) == "streamed":
         blocks = list(zip(blocks_X, blocks_y, blocks_w, strict=True))
-        return StreamPool(client, blocks, classes, dtype)
-    pool = _pinned(client, blocks_X, blocks_y, blocks_w, classes, dtype, verbose)
+        return StreamPool(client, blocks, dtype)
+    pool = _pinned(client, blocks_X, blocks_y, blocks_w, dtype, verbose)
     pool.bounds = row_bounds(X.chunks[0])
     return pool
 
 
-def _pinned(client, blocks_X, blocks_y, blocks_w, classes, dtype, verbose):
+def _pinned(client, blocks_X, blocks_y, blocks_w, dtype, verbose):
     """One actor per worker, on the worker that holds the X blocks it gets."""
     import dask
     from distributed import wait
@@ -138,14 +137,14 @@ def _pinned(client, blocks_X, blocks_y, blocks_w, classes, dtype, verbose):
         indices.append(i)
         blocks.append((fx, futures_y[i], futures_w[i]))
     futures = [
-        client.submit(ChunkLoss, blocks, classes, dtype, actor=True, workers=[worker])
+        client.submit(ChunkLoss, blocks, None, dtype, actor=True, workers=[worker])
         for worker, (_, blocks) in groups.items()
     ]
     return ActorPool(
         client,
         groups.values(),
         futures,
-        lambda blocks: place_actor(client, ChunkLoss, blocks, classes, dtype),
+        lambda blocks: place_actor(client, ChunkLoss, blocks, dtype),
         row_bounds([0] * len(blocks_X)),
         retries=dask.config.get("sk_softmax.retries", 3),
         verbose=verbose,

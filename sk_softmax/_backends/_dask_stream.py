@@ -10,8 +10,13 @@ recomputes the tasks of a lost worker as for any graph.
 """
 
 import numpy as np
+from sklearn.utils import column_or_1d
 
 from sk_softmax._backends._dask_chunks import ChunkLoss, validate_labels
+
+
+def _labels(y):
+    return np.unique(column_or_1d(y))
 
 
 def _class_totals(y, sample_weight, classes):
@@ -45,19 +50,17 @@ class StreamPool:
     blocks : list of tuple
         ``(X, y, sample_weight)`` dask delayed objects per row block
         (`sample_weight` may be None).
-    classes : ndarray
-        Every class label, sorted.
     dtype : dtype
         The floating dtype of the fit.
     """
 
     remote = True
 
-    def __init__(self, client, blocks, classes, dtype):
+    def __init__(self, client, blocks, dtype):
         self.client = client
         self.chunks = list(blocks)
         self._setup = {
-            "classes": classes,
+            "classes": None,
             "dtype": dtype,
             "build": None,
             "sample": None,
@@ -77,7 +80,10 @@ class StreamPool:
         if method == "sample_hessian_share":
             self._samples = list(args)
             return [None] * len(self.chunks)
-        if method == "class_totals":
+        if method == "labels":
+            tasks = [delayed(_labels)(y) for _, y, _ in self.chunks]
+        elif method == "encode":
+            setup["classes"] = args[0][0]
             tasks = [
                 delayed(_class_totals)(y, w, setup["classes"])
                 for _, y, w in self.chunks
