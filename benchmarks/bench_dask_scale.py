@@ -113,9 +113,9 @@ def one_size(millions, args):
         Client(cluster) as client,
     ):
         X, y = lazy(paths)
-        row["memory_mode_auto"] = type(
-            build_problem(SoftmaxClassifier(alpha=alpha), X, y, None).objective.data
-        ).__name__
+        auto = build_problem(SoftmaxClassifier(alpha=alpha), X, y, None)
+        row["memory_mode_auto"] = type(auto.objective.data.chunks).__name__
+        del auto
         pinned = build_problem(SoftmaxClassifier(alpha=alpha), X, y, None).objective
         with dask.config.set({"sk_softmax.memory": "streamed"}):
             streamed = build_problem(
