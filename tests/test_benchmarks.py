@@ -23,6 +23,7 @@ def load(monkeypatch):
         "bench_solvers",
         "bench_streaming",
         "bench_dask",
+        "bench_dask_scale",
         "bench_gpu",
         "bench_inference",
         "bench_cv",
@@ -99,14 +100,32 @@ def test_bench_dask_smoke(load, tmp_path, capsys):
     result = bench_dask.main(
         ["--scale", "0.02", "--repeats", "1", "--output", str(output)]
     )
-    assert [row["solver"] for row in result["rows"]] == ["auto", "lbfgs", "newton-cg"]
+    assert [row["solver"] for row in result["rows"]] == [
+        "auto",
+        "gd",
+        "lbfgs",
+        "newton-cg",
+    ]
     for row in result["rows"]:
         # Same iterations to the same gap on numpy and on the cluster.
         assert row["numpy_iter"] == row["dask_iter"] >= 1
         assert row["dask_s"] > 0 and row["ratio"] > 0
     assert result["gradient"]["dask_ms"] > 0
+    assert result["gradient"]["streamed_ms"] > 0 and result["gradient"]["xtx_ms"] > 0
     assert json.loads(output.read_text())["chunks"] == 8
     assert "dask / numpy" in capsys.readouterr().out
+
+
+def test_bench_dask_scale_smoke(load, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    bench = load("bench_dask_scale")
+    args = ["--millions", "0.004", "--block-rows", "1000", "--dir", str(tmp_path)]
+    result = bench.main([*args, "--repeats", "1", "--max-iter", "50"])
+    (row,) = result["rows"]
+    assert row["blocks"] == 4 and row["memory_mode_auto"] == "ActorPool"
+    assert row["lbfgs_iter"] >= 1 and row["lbfgs_s"] > 0
+    assert len(row["peak_worker_mib"]) == 2
+    assert "streamed pass" in capsys.readouterr().out
 
 
 def test_bench_gpu_smoke_on_cpu_tensors(load, tmp_path, capsys):

@@ -263,3 +263,36 @@ def test_warm_start_and_callbacks_on_the_cluster(client):
     with pytest.warns(ConvergenceWarning, match="stopped by callback"):
         stopped.set_callbacks(stop).fit(X_dask, y)
     assert stopped.n_iter_ == stop.steps == 4
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_streamed_fit_equals_the_numpy_fit(client, solver):
+    # Nothing pinned: every evaluation maps over the blocks as dask tasks (here
+    # persisted ones, so that the passes stay cheap; gd's many passes are left
+    # out for time, its evaluations are lbfgs's).
+    X, y = digits(n_classes=3)
+    rng = np.random.default_rng(0)
+    sample_weight = rng.uniform(0.5, 2.0, size=len(y))
+    params = {"solver": solver, "alpha": 1e-2, "tol": 1e-8}
+    reference = SoftmaxClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    with dask.config.set({"sk_softmax.memory": "streamed"}):
+        problem = build_problem(
+            SoftmaxClassifier(), da.from_array(X, chunks=(100, 64)), y, None
+        )
+        model = SoftmaxClassifier(**params).fit(
+            da.from_array(X, chunks=(100, 64)).persist(),
+            da.from_array(y, chunks=100).persist(),
+            sample_weight=da.from_array(sample_weight, chunks=100).persist(),
+        )
+    assert type(problem.objective.data.chunks).__name__ == "StreamPool"
+    assert model.converged_
+    assert_same_fit(model, reference, X, y, sample_weight)
+
+
+def test_unknown_memory_mode_is_refused(client):
+    X, y = digits(n_classes=3)
+    with (
+        dask.config.set({"sk_softmax.memory": "disk"}),
+        pytest.raises(ValueError, match=r"'sk_softmax\.memory' must be one of"),
+    ):
+        SoftmaxClassifier().fit(da.from_array(X, chunks=(100, 64)), y)

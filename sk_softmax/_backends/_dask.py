@@ -17,7 +17,7 @@ from sk_softmax._backends._common import (
     require_two_classes,
     require_weight,
 )
-from sk_softmax._backends._dask_chunks import make_chunks
+from sk_softmax._backends._dask_pools import make_chunks
 from sk_softmax._backends._kinds import is_dask_collection
 from sk_softmax._backends._problem import Problem
 from sk_softmax._backends._remote import RemoteCrossEntropy
@@ -99,18 +99,17 @@ def build_problem(estimator, X, y, sample_weight):
     """Validate dask input and build its objective on the chunks; see :class:`Problem`.
 
     The chunks are checked and their losses built where they live (one
-    :class:`~sk_softmax._backends._dask_chunks.ChunkLoss` per worker); only
-    the labels' distinct values and the class totals come to this process.
+    :class:`~sk_softmax._backends._dask_chunks.ChunkLoss` per worker, or
+    streamed); only the labels' distinct values and the class totals come to
+    this process, in the same calls that check the chunks.
     """
-    import dask.array as da
-
     names = feature_names(X)
     X, y, sample_weight = as_dask_arrays(X, y, sample_weight)
-    classes = np.unique(da.unique(y).compute())
+    chunks = make_chunks(X, y, sample_weight, X.dtype, verbose=estimator.verbose)
+    classes = np.unique(np.concatenate(chunks.map("labels")))
     check_classification_targets(classes)
     require_two_classes(classes)
-    chunks = make_chunks(X, y, sample_weight, classes, X.dtype)
-    totals = np.sum(chunks.map("class_totals"), axis=0)
+    totals = np.sum(chunks.map("encode", classes), axis=0)
     if not totals.sum() > 0:
         raise ValueError("sample_weight must not be all zero: nothing to fit.")
     class_weights = class_weights_of(estimator, classes, totals)

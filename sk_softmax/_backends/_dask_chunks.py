@@ -11,23 +11,16 @@ worker then serves all its blocks; without a distributed client, one
 import numpy as np
 from sklearn.utils import check_array, column_or_1d
 
-from sk_softmax._backends._remote import ChunkPool
 from sk_softmax._objective import LinearCrossEntropy
 
 
-def _validate_block(X, y, sample_weight, classes, dtype):
-    """Check one row block where it lives; return it with encoded labels."""
-    X = check_array(X, dtype=dtype, ensure_min_samples=0, input_name="X")
-    # A block unpickled from the network can start at an address that is not a
-    # multiple of its itemsize; BLAS runs about 2.5 times slower on it, so such
-    # a block is copied once into aligned memory.
-    X = np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
+def validate_labels(y, sample_weight, classes):
+    """Check one block's labels and weights; return the labels and weights.
+
+    The labels come back encoded against `classes`, or as they are when
+    `classes` is None.
+    """
     y = column_or_1d(y)
-    if len(y) != len(X):
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples in a chunk: "
-            f"{len(X)} and {len(y)}."
-        )
     if sample_weight is None:
         sample_weight = np.ones(len(y))
     else:
@@ -43,7 +36,22 @@ def _validate_block(X, y, sample_weight, classes, dtype):
                 "sample_weight must be non-negative; got a negative weight "
                 f"({sample_weight.min():g})."
             )
-    return X, np.searchsorted(classes, y), sample_weight
+    return (y if classes is None else np.searchsorted(classes, y)), sample_weight
+
+
+def _validate_block(X, y, sample_weight, classes, dtype):
+    """Check one row block where it lives; return it with encoded labels."""
+    X = check_array(X, dtype=dtype, ensure_min_samples=0, input_name="X")
+    # A block unpickled from the network can start at an address that is not a
+    # multiple of its itemsize; BLAS runs about 2.5 times slower on it, so such
+    # a block is copied once into aligned memory.
+    X = np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
+    if len(column_or_1d(y)) != len(X):
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples in a chunk: "
+            f"{len(X)} and {len(column_or_1d(y))}."
+        )
+    return (X, *validate_labels(y, sample_weight, classes))
 
 
 class ChunkLoss:
@@ -60,17 +68,28 @@ class ChunkLoss:
         labels (n_block,) and weights (n_block,) or None; validated here
         (finite numeric features, non-negative weights) and the labels encoded
         against `classes`.
-    classes : ndarray of shape (n_classes,)
-        Every class label of the whole data, sorted.
+    classes : ndarray of shape (n_classes,) or None
+        Every class label of the whole data, sorted; None to keep the labels
+        until :meth:`encode` (the pool asks for :meth:`labels` first).
     dtype : dtype
         The floating dtype of the fit.
     """
 
     def __init__(self, blocks, classes, dtype):
         self.blocks = [_validate_block(*block, classes, dtype) for block in blocks]
-        self.n_classes = len(classes)
+        self.n_classes = None if classes is None else len(classes)
         self.losses, self.shares = [], np.empty(0)
         self._hessps = []
+
+    def labels(self):
+        """Return the distinct labels of the blocks, before :meth:`encode`."""
+        return np.unique(np.concatenate([y for _, y, _ in self.blocks]))
+
+    def encode(self, classes):
+        """Encode the labels against every class label; return the class totals."""
+        self.blocks = [(X, np.searchsorted(classes, y), w) for X, y, w in self.blocks]
+        self.n_classes = len(classes)
+        return self.class_totals()
 
     def class_totals(self):
         """Return the total sample weight of each class in the blocks."""
@@ -146,90 +165,3 @@ class ChunkLoss:
     def hessp(self, v):
         """Return the product of the Hessian kept by :meth:`gradient_hessian` with v."""
         return self._combine([hessp(v) for hessp in self._hessps])
-
-
-# dask's names of its in-process schedulers: with one of them configured,
-# the chunks stay in this process even when a distributed client exists.
-_LOCAL_SCHEDULERS = {"sync", "synchronous", "single-threaded", "threads", "threading"}
-
-
-def _client():
-    """Return the distributed client the chunks go to, or None for in-process.
-
-    None without ``distributed``, without a client, or when dask is configured
-    to an in-process scheduler (``dask.config.set(scheduler="synchronous")``).
-    """
-    try:
-        import dask
-        from distributed import get_client
-    except ImportError:
-        return None
-    if dask.config.get("scheduler", None) in _LOCAL_SCHEDULERS:
-        return None
-    try:
-        return get_client()
-    except ValueError:
-        return None
-
-
-def make_chunks(X, y, sample_weight, classes, dtype):
-    """Build the chunks' losses where they live: a :class:`ChunkLoss` per worker.
-
-    Parameters
-    ----------
-    X : dask array of shape (n_samples, n_features)
-        Row-chunked data (a single chunk across the features).
-    y : dask array of shape (n_samples,)
-        Labels with the same row chunks.
-    sample_weight : dask array of shape (n_samples,) or None
-        Weights with the same row chunks.
-    classes : ndarray
-        Every class label, sorted.
-    dtype : dtype
-        The floating dtype of the fit.
-
-    Returns
-    -------
-    chunks : ChunkPool
-        The :class:`ChunkLoss` objects, one per worker holding blocks (one in
-        this process without a distributed client).
-    """
-    blocks_X = X.to_delayed().ravel()
-    blocks_y = y.to_delayed().ravel()
-    blocks_w = (
-        [None] * len(blocks_X)
-        if sample_weight is None
-        else sample_weight.to_delayed().ravel()
-    )
-    client = _client()
-    if client is None:
-        import dask
-
-        n = len(blocks_X)
-        weighted = sample_weight is not None
-        parts = dask.compute(*blocks_X, *blocks_y, *(blocks_w if weighted else []))
-        weights = parts[2 * n :] if weighted else [None] * n
-        blocks = [(parts[i], parts[n + i], weights[i]) for i in range(n)]
-        return ChunkPool([ChunkLoss(blocks, classes, dtype)], remote=False)
-    futures_X = client.compute(list(blocks_X))
-    futures_y = client.compute(list(blocks_y))
-    futures_w = (
-        [None] * len(futures_X)
-        if sample_weight is None
-        else client.compute(list(blocks_w))
-    )
-    # One actor per worker, on the worker that holds the X blocks it gets.
-    client.wait_for_workers(1)
-    from distributed import wait
-
-    wait(futures_X)
-    holders = client.who_has(futures_X)
-    groups = {}
-    for fx, fy, fw in zip(futures_X, futures_y, futures_w, strict=True):
-        worker = sorted(holders[fx.key])[0]
-        groups.setdefault(worker, []).append((fx, fy, fw))
-    actors = [
-        client.submit(ChunkLoss, blocks, classes, dtype, actor=True, workers=[worker])
-        for worker, blocks in groups.items()
-    ]
-    return ChunkPool([future.result() for future in actors], remote=True)

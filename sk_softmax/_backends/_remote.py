@@ -60,7 +60,7 @@ class RemoteCrossEntropy:
 
     Parameters
     ----------
-    chunks : ChunkPool
+    chunks : ChunkPool, ActorPool or StreamPool
         The chunks, each with ``value``, ``value_gradient``,
         ``gradient_hessian``, ``hessp``, ``data_curvature`` and
         ``sample_hessian_share``.
