@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
+from test_online import objective
 
 from sk_softmax import SoftmaxClassifier
 from sk_softmax._backends._dask_actors import ActorPool, ChunksLostError
-from sk_softmax._objective import LinearSoftmaxLoss
-from sk_softmax._penalty import ElasticNet
 
 pytestmark = pytest.mark.slow
 
@@ -54,17 +53,6 @@ def digits(n_classes=10):
     X = StandardScaler().fit_transform(X)
     keep = y < n_classes
     return X[keep], y[keep]
-
-
-def objective(model, X, y):
-    loss = LinearSoftmaxLoss(
-        X,
-        np.searchsorted(model.classes_, y),
-        len(model.classes_),
-        penalty=ElasticNet(model.alpha, model.l1_ratio),
-    )
-    coef = loss.pack(model.coef_, model.intercept_)
-    return loss.value(coef) + loss.nonsmooth_value(coef)
 
 
 class Disturb:
