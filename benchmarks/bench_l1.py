@@ -357,8 +357,9 @@ def plot_gaps(results, path):
     for ax, row in zip(axes[0], results, strict=True):
         for name, points in row["gaps"].items():
             t, gap = np.array(points, dtype=float).reshape(-1, 2).T
+            shown = gap > 0  # a zero gap is the point that defines F*
             marker = "." if len(t) < 40 else None
-            ax.loglog(t, np.maximum(gap, 1e-12), marker=marker, label=name)
+            ax.loglog(t[shown], gap[shown], marker=marker, label=name)
         ax.axhline(1e-6, color="grey", linestyle=":", linewidth=1)
         n, d = row["shape"]
         ax.set_title(
