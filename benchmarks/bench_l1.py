@@ -23,13 +23,14 @@ Usage: ``python benchmarks/bench_l1.py [--workloads digits W2 W3s]
 [--budget 60] [--solvers prox-newton gd saga glmnet] [--no-record]
 [--output rows.json] [--figure gaps.png]``; ``--merge a.json b.json``
 records the rows of earlier runs (run with ``--output``) as one table.
-Every run stops after ``--budget`` seconds (saga and glmnet: their
-successive runs stop once they have spent it; the polishing runs get twice
-that).
+Every run stops after ``--budget`` seconds (saga: its successive runs
+stop once they have spent it; glmnet: its runs are forked processes, killed
+when they have spent it; the polishing runs get twice that).
 """
 
 import argparse
 import json
+import multiprocessing
 import time
 import warnings
 
@@ -113,41 +114,75 @@ def trace_saga(X, y, obj, alpha, l1_ratio, budget_s):
     return trace
 
 
+def _fit_glmnet(X, y, l1_ratio, path, tol, conn):
+    """Fit LogitNet along `path` (in a child process); send what it found."""
+    from glmnet import LogitNet
+
+    model = LogitNet(
+        alpha=l1_ratio,
+        lambda_path=path,
+        standardize=False,
+        tol=tol,
+        n_splits=0,
+        max_iter=100_000,
+    )
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model.fit(X, y)
+    except ValueError as error:  # LogitNet fails on some paths
+        conn.send(("failed", str(error)))
+        return
+    elapsed = time.perf_counter() - start
+    if len(model.lambda_path_) < len(path):  # stopped before alpha
+        conn.send(("short", elapsed))
+        return
+    W, b = model.coef_path_[..., -1], model.intercept_path_[..., -1]
+    conn.send(("done", elapsed, W, b))
+
+
+def _glmnet_with_timeout(X, y, l1_ratio, path, tol, timeout):
+    """One LogitNet fit in a forked process, killed after `timeout` seconds.
+
+    A single Fortran fit cannot be interrupted from Python; the fork shares
+    the data without copying it. Returns the child's message, or None on
+    timeout.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_fit_glmnet, args=(X, y, l1_ratio, path, tol, sender)
+    )
+    child.start()
+    message = receiver.recv() if receiver.poll(max(timeout, 0.0)) else None
+    child.kill()
+    child.join()
+    return message
+
+
 def trace_glmnet(X, y, obj, alpha, l1_ratio, budget_s):
     """(time, F) of LogitNet paths ending at `alpha`, tighter and tighter.
 
-    No tighter run starts once the runs have spent `budget_s` seconds.
+    Each run is killed once the runs have spent `budget_s` seconds in all.
     """
-    from glmnet import LogitNet
-
     trace, spent = [], 0.0
     for tol in (1e-4, 1e-6, 1e-8, 1e-10):
         if spent >= budget_s:
             break
         path = alpha * np.geomspace(20.0, 1.0, 5)
-        model = LogitNet(
-            alpha=l1_ratio,
-            lambda_path=path,
-            standardize=False,
-            tol=tol,
-            n_splits=0,
-            max_iter=100_000,
-        )
-        start = time.perf_counter()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                model.fit(X, y)
-        except ValueError as error:  # LogitNet fails on some paths
-            print(f"glmnet failed at tol={tol}: {error}")
+        message = _glmnet_with_timeout(X, y, l1_ratio, path, tol, budget_s - spent)
+        if message is None:
+            print(f"glmnet stopped at tol={tol}: the {budget_s:g} s budget ran out")
+            break
+        if message[0] == "failed":
+            print(f"glmnet failed at tol={tol}: {message[1]}")
             continue
-        elapsed = time.perf_counter() - start
-        spent += elapsed
-        if len(model.lambda_path_) < len(path):  # stopped before alpha
+        spent += message[1]
+        if message[0] == "short":
             continue
-        W, b = model.coef_path_[..., -1], model.intercept_path_[..., -1]
-        coef = obj.pack(W.astype(obj.dtype), b)
-        trace.append((elapsed, obj.value(coef) + obj.nonsmooth_value(coef)))
+        coef = obj.pack(message[2].astype(obj.dtype), message[3])
+        trace.append((message[1], obj.value(coef) + obj.nonsmooth_value(coef)))
     return trace
 
 

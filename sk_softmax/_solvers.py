@@ -251,8 +251,8 @@ def resolve_solver(name, problem, l1, early_stopping):
     """Return the registry entry to run: `name`'s, or the one ``'auto'`` picks.
 
     ``'auto'`` is ``'sgd'`` with early stopping. When the penalty has an L1
-    part, it is ``'prox-newton'`` for dense numpy data with samples many
-    enough for a subsampled Hessian, ``'gd'`` otherwise. Without one, it is
+    part, it is ``'prox-newton'`` for data in memory (numpy or scipy.sparse),
+    ``'gd'`` for dask and Array API inputs. Without one, it is
     ``'newton-cg'`` for sparse data or when the samples are many enough for
     its subsampled Hessian, ``'lbfgs'`` otherwise (see
     ``benchmarks/RESULTS.md``).
@@ -261,10 +261,9 @@ def resolve_solver(name, problem, l1, early_stopping):
         return SOLVERS[name]
     if early_stopping:
         return SOLVERS[AUTO_STOCHASTIC]
-    tall = use_hessian_subsample(problem.n_samples, problem.objective.n_dof)
     if l1 > 0:
-        dense = problem.kind == "numpy" and not problem.sparse
-        return SOLVERS["prox-newton" if dense and tall else "gd"]
+        return SOLVERS["prox-newton" if problem.kind == "numpy" else "gd"]
+    tall = use_hessian_subsample(problem.n_samples, problem.objective.n_dof)
     if problem.sparse or tall:
         return SOLVERS["newton-cg"]
     return SOLVERS["lbfgs"]

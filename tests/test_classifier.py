@@ -464,7 +464,7 @@ def test_auto_solver_follows_its_documented_rule(capsys):
     assert _solver_used(auto, X, y, capsys) == "lbfgs"  # few rows per coefficient
     assert _solver_used(auto, sp.csr_matrix(X), y, capsys) == "newton-cg"  # sparse
     auto_l1 = SoftmaxClassifier(solver="auto", l1_ratio=0.5, alpha=0.01)
-    assert _solver_used(auto_l1, X, y, capsys) == "gd"
+    assert _solver_used(auto_l1, X, y, capsys) == "prox-newton"
     # 80 rows per coefficient or more: newton-cg with a subsampled Hessian.
     n_dof = 3 * (X.shape[1] + 1)
     rows = rng.integers(0, len(y), size=80 * n_dof)

@@ -14,6 +14,7 @@ from inspect import signature
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
@@ -165,11 +166,8 @@ def test_smooth_solvers_refuse_l1(solver):
     SoftmaxClassifier(solver=solver, l1_ratio=0.5, alpha=0.0).fit(X, y)
 
 
-def test_auto_l1_solver_follows_the_rows_per_coefficient(capsys):
-    # n_dof = 3 * (10 + 1) = 33: from 80 * 33 = 2,640 rows, prox-newton.
-    X, y = sparse_truth(3, n_samples=200)
-    SoftmaxClassifier(l1_ratio=1.0, alpha=0.05, verbose=1).fit(X, y)
-    assert capsys.readouterr().out.startswith("[gd] iteration 1:")
-    X, y = sparse_truth(3, n_samples=2640)
-    SoftmaxClassifier(l1_ratio=1.0, alpha=0.05, verbose=1).fit(X, y)
-    assert capsys.readouterr().out.startswith("[prox-newton] iteration 1:")
+def test_auto_l1_solver_is_prox_newton_in_memory(capsys):
+    for X, y in [sparse_truth(3, n_samples=200), sparse_truth(3, n_samples=2640)]:
+        for data in (X, sp.csr_matrix(X)):
+            SoftmaxClassifier(l1_ratio=1.0, alpha=0.05, verbose=1).fit(data, y)
+            assert capsys.readouterr().out.startswith("[prox-newton] iteration 1:")

@@ -50,7 +50,7 @@ from sk_softmax import (
 SOLVERS = ["auto", "gd", "lbfgs", "newton-cg", "sgd", "adam"]
 FULL_BATCH = ["auto", "gd", "lbfgs", "newton-cg"]
 STOCHASTIC = ("sgd", "adam")
-# Solvers that accept an L1 part in the penalty ('auto' then runs gd).
+# Solvers that accept an L1 part in the penalty ('auto' then runs prox-newton).
 L1_SOLVERS = ("auto", "gd", "sgd", "adam")
 DTYPES = [np.float32, np.float64]
 LABEL_NAMES = np.array(["ant", "bee", "cat", "dog", "eel"])  # sorted

@@ -18,7 +18,11 @@ from test_l1 import kkt_margins, saga, sparse_truth
 
 from sk_softmax import SoftmaxClassifier
 from sk_softmax._objective import LinearSoftmaxLoss
-from sk_softmax._optim._prox_newton import _feature_violations, _working_set
+from sk_softmax._optim._prox_newton import (
+    _feature_violations,
+    _next_damping,
+    _working_set,
+)
 from sk_softmax._penalty import ElasticNet
 from sk_softmax._solvers import check_solver
 
@@ -27,7 +31,7 @@ def objective_value(model, X, y, alpha, l1_ratio):
     """The penalised objective at a fitted model, by sk_softmax's formula."""
     K = len(model.classes_)
     obj = LinearSoftmaxLoss(
-        np.asarray(X, dtype=np.float64),
+        X.astype(np.float64) if sp.issparse(X) else np.asarray(X, dtype=np.float64),
         np.searchsorted(model.classes_, y),
         K,
         penalty=ElasticNet(alpha, l1_ratio),
@@ -225,3 +229,59 @@ def test_tight_tol_is_reached_whatever_the_hessian_subsample():
                 random_state=seed,
             ).fit(X, y)
         assert model.converged_
+
+
+def test_damping_follows_the_step_and_the_model_prediction():
+    floor = 1e-8
+    # A full step the model predicted well: fourfold less, then none at all.
+    assert _next_damping(1.0, 1.0, 0.9, floor) == 0.25
+    assert _next_damping(2e-8, 1.0, 0.9, floor) == 0.0
+    assert _next_damping(0.0, 1.0, 0.9, floor) == 0.0
+    # A middling prediction keeps it; a poor one quadruples it.
+    assert _next_damping(1.0, 1.0, 0.5, floor) == 1.0
+    assert _next_damping(1.0, 1.0, 0.1, floor) == 4.0
+    # A shortened step raises it by 4 / t (at most 1e4), from the floor if zero.
+    assert _next_damping(0.0, 0.5, 1.0, floor) == pytest.approx(8 * floor)
+    assert _next_damping(1.0, 2.0**-20, 1.0, floor) == 1e4
+
+
+def text_like(n, d, n_classes, nnz_per_row, seed=0):
+    """Sparse rows of unit length and labels from a strong random model.
+
+    Nearly separable: with a weak L1 penalty most features end in the support
+    and the softmax saturates on most rows, where undamped Newton models are
+    poor far from the optimum.
+    """
+    rng = np.random.default_rng(seed)
+    indices = np.sort(rng.integers(0, d, size=(n, nnz_per_row)), axis=1)
+    indptr = np.arange(0, n * nnz_per_row + 1, nnz_per_row)
+    X = sp.csr_matrix(
+        (rng.exponential(size=n * nnz_per_row), indices.ravel(), indptr), shape=(n, d)
+    )
+    X.sum_duplicates()
+    X = sp.csr_matrix(sp.diags(1 / np.sqrt(X.multiply(X).sum(axis=1).A1)) @ X)
+    Z = X @ rng.normal(0.0, 8.0, size=(n_classes, d)).T
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    y = np.minimum((P.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1), n_classes - 1)
+    return X, y
+
+
+@pytest.mark.slow
+def test_wide_sparse_weak_penalty_converges_in_few_newton_steps():
+    # 4,000 x 5,000 sparse, 20 classes, alpha a hundredth of alpha_max: 25
+    # damped Newton steps reach tol=1e-8; without the damping it took 50.
+    X, y = text_like(4000, 5000, 20, 50)
+    obj = LinearSoftmaxLoss(X, y, 20, penalty=ElasticNet(0.0, 1.0))
+    gradient = obj.value_gradient(obj.intercept_only_coef())[1]
+    alpha = 0.01 * np.abs(obj.unpack(gradient)[0]).max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = SoftmaxClassifier(
+            solver="prox-newton", alpha=alpha, l1_ratio=1.0, tol=1e-8, max_iter=35
+        ).fit(X, y)
+    assert model.converged_
+    # gd started from there finds nothing lower.
+    f_pn = objective_value(model, X, y, alpha, 1.0)
+    model.set_params(solver="gd", warm_start=True, tol=1e-9, max_iter=2000).fit(X, y)
+    assert objective_value(model, X, y, alpha, 1.0) >= f_pn - 1e-9 * abs(f_pn)

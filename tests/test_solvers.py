@@ -633,17 +633,16 @@ def make_problem(n_samples=60, n_features=2, sparse=False, **params):
     "kwargs, l1, early_stopping, expected",
     [
         ({}, 0.0, False, "lbfgs"),
-        ({}, 0.01, False, "gd"),
+        ({}, 0.01, False, "prox-newton"),
         ({}, 0.0, True, "sgd"),
         ({}, 0.01, True, "sgd"),
         ({"sparse": True}, 0.0, False, "newton-cg"),
-        ({"sparse": True}, 0.01, False, "gd"),
+        ({"sparse": True}, 0.01, False, "prox-newton"),
         # n_dof = 3 * (2 + 1) = 9: 720 rows or more subsample the Hessian.
         ({"n_samples": 720}, 0.0, False, "newton-cg"),
         ({"n_samples": 719}, 0.0, False, "lbfgs"),
         ({"n_samples": 720}, 0.01, False, "prox-newton"),
-        ({"n_samples": 719}, 0.01, False, "gd"),
-        ({"n_samples": 720, "sparse": True}, 0.01, False, "gd"),
+        ({"n_samples": 719}, 0.01, False, "prox-newton"),
     ],
 )
 def test_resolve_solver_auto(kwargs, l1, early_stopping, expected):
