@@ -41,9 +41,10 @@ def fit_model(estimator, X, y, sample_weight):
     with restore_on_error(estimator):
         problem = build_problem(estimator, X, y, sample_weight)
         try:
-            result, state = _solve(estimator, problem, reporter)
+            result, state, solver = _solve(estimator, problem, reporter)
         finally:
             problem.release()
+        warn_if_not_converged(result, solver, estimator.tol, estimator.max_iter)
     vars(estimator).update(problem.attributes(result.x))
     estimator.n_iter_ = result.n_iter
     estimator.converged_ = result.converged
@@ -57,7 +58,7 @@ def fit_model(estimator, X, y, sample_weight):
 
 
 def _solve(estimator, problem, reporter):
-    """Pick the solver for `problem` and run it; return the result and state."""
+    """Pick the solver for `problem` and run it; return result, state, solver name."""
     record_features(estimator, problem)
     reporter.begin(*problem.report)
     solver = resolve_solver(
@@ -75,8 +76,7 @@ def _solve(estimator, problem, reporter):
         result = _solve_full_batch(estimator, solver, problem, callback)
         # Only the class totals carry over to a later partial_fit.
         state = StochasticState(class_totals=problem.class_totals)
-    warn_if_not_converged(result, solver.name, estimator.tol, estimator.max_iter)
-    return result, state
+    return result, state, solver.name
 
 
 def record_features(estimator, problem):
