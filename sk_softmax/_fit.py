@@ -40,24 +40,11 @@ def fit_model(estimator, X, y, sample_weight):
     reporter = FitReporter(estimator, max_subtasks=estimator.max_iter)
     with restore_on_error(estimator):
         problem = build_problem(estimator, X, y, sample_weight)
-        record_features(estimator, problem)
-        reporter.begin(*problem.report)
-        solver = resolve_solver(
-            estimator.solver,
-            problem,
-            estimator.alpha * estimator.l1_ratio,
-            estimator.early_stopping,
-        )
-        callback = reporter.solver_callback(
-            solver.name, solver.stochastic, problem.attributes
-        )
-        if solver.stochastic:
-            result, state = _solve_stochastic(estimator, solver, problem, callback)
-        else:
-            result = _solve_full_batch(estimator, solver, problem, callback)
-            # Only the class totals carry over to a later partial_fit.
-            state = StochasticState(class_totals=problem.class_totals)
-        warn_if_not_converged(result, solver.name, estimator.tol, estimator.max_iter)
+        try:
+            result, state, solver = _solve(estimator, problem, reporter)
+        finally:
+            problem.release()
+        warn_if_not_converged(result, solver, estimator.tol, estimator.max_iter)
     vars(estimator).update(problem.attributes(result.x))
     estimator.n_iter_ = result.n_iter
     estimator.converged_ = result.converged
@@ -68,6 +55,28 @@ def fit_model(estimator, X, y, sample_weight):
     estimator._stochastic_state = state
     reporter.end()
     return estimator
+
+
+def _solve(estimator, problem, reporter):
+    """Pick the solver for `problem` and run it; return result, state, solver name."""
+    record_features(estimator, problem)
+    reporter.begin(*problem.report)
+    solver = resolve_solver(
+        estimator.solver,
+        problem,
+        estimator.alpha * estimator.l1_ratio,
+        estimator.early_stopping,
+    )
+    callback = reporter.solver_callback(
+        solver.name, solver.stochastic, problem.attributes
+    )
+    if solver.stochastic:
+        result, state = _solve_stochastic(estimator, solver, problem, callback)
+    else:
+        result = _solve_full_batch(estimator, solver, problem, callback)
+        # Only the class totals carry over to a later partial_fit.
+        state = StochasticState(class_totals=problem.class_totals)
+    return result, state, solver.name
 
 
 def record_features(estimator, problem):

@@ -4,6 +4,8 @@ The reference is the same estimator fitted on the same data as numpy arrays:
 the objective reached agrees to a relative 1e-6 and the probabilities to 1e-5.
 """
 
+import gc
+import time
 import warnings
 
 import numpy as np
@@ -296,3 +298,33 @@ def test_unknown_memory_mode_is_refused(client):
         pytest.raises(ValueError, match=r"'sk_softmax\.memory' must be one of"),
     ):
         SoftmaxClassifier().fit(da.from_array(X, chunks=(100, 64)), y)
+
+
+def _actors_on_workers(client):
+    return sum(client.run(lambda dask_worker: len(dask_worker.state.actors)).values())
+
+
+def _wait_for_actors(client, count, timeout=10.0):
+    """Wait until the workers hold at most `count` actors; return how many."""
+    deadline = time.monotonic() + timeout
+    while (held := _actors_on_workers(client)) > count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return held
+
+
+@pytest.mark.parametrize("solver", FULL_BATCH)
+def test_a_fit_releases_its_chunk_losses_when_it_returns(client, solver):
+    # The chunk losses hold the data on the workers: they must go when the fit
+    # returns, by reference counting, not at some later cyclic garbage
+    # collection (several fits in a row would otherwise pile them up).
+    X, y = digits(n_classes=3)
+    X_dask = da.from_array(X, chunks=(300, 64))
+    gc.collect()
+    before = _actors_on_workers(client)  # what earlier tests may have left
+    gc.disable()
+    try:
+        SoftmaxClassifier(solver=solver, max_iter=5, tol=0).fit(X_dask, y)
+        held = _wait_for_actors(client, before)
+    finally:
+        gc.enable()
+    assert held <= before

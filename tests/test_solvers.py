@@ -17,6 +17,9 @@ found by L-BFGS-B on the split ``W = U - V`` and the optimum then polished on
 that support; the Karush-Kuhn-Tucker conditions certify it.
 """
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -456,6 +459,28 @@ def test_lbfgs_does_not_modify_x0_and_passes_its_dtype():
     assert res.converged
     assert dtypes == {np.dtype(np.float32)}
     assert_array_equal(x0, before)
+
+
+def test_lbfgs_lets_go_of_the_objective_when_it_returns():
+    # Reference counting alone must free the objective (on dask it holds the
+    # workers' chunk losses): no reference cycle through the solver.
+    objective, _ = make_objective(3)
+    alive = weakref.WeakSet()
+
+    class Tracked:
+        def __call__(self, x):
+            return objective.value_gradient(x)
+
+    value_gradient = Tracked()
+    alive.add(value_gradient)
+    gc.disable()
+    try:
+        minimize_lbfgs(value_gradient, objective.intercept_only_coef(), max_iter=5)
+        del value_gradient
+        n_alive = len(alive)
+    finally:
+        gc.enable()
+    assert n_alive == 0
 
 
 def test_gd_with_prox_and_zero_l1_matches_gd_without():

@@ -106,6 +106,40 @@ def build_problem(estimator, X, y, sample_weight):
     names = feature_names(X)
     X, y, sample_weight = as_dask_arrays(X, y, sample_weight)
     chunks = make_chunks(X, y, sample_weight, X.dtype, verbose=estimator.verbose)
+    try:
+        remote, classes, totals = _remote_loss(estimator, chunks, X)
+    except BaseException:
+        chunks.release()
+        raise
+    return Problem(
+        objective=PenalizedObjective(remote, penalty_of(estimator)),
+        classes=classes,
+        class_totals=totals,
+        n_features=X.shape[1],
+        feature_names=names,
+        sparse=False,
+        attributes=attribute_maker(
+            classes, X.shape[1], estimator.fit_intercept, X.dtype
+        ),
+        data=None,
+        report=(X, y, sample_weight),
+        kind="dask",
+        release=chunks.release,
+    )
+
+
+def _remote_loss(estimator, chunks, X):
+    """Check the chunks' labels and weights and build their losses.
+
+    Returns
+    -------
+    remote : RemoteCrossEntropy
+        The cross-entropy over the chunks with a positive weight.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels.
+    totals : ndarray of shape (n_classes,)
+        The sample weight of each class, before class weights.
+    """
     classes = np.unique(np.concatenate(chunks.map("labels")))
     check_classification_targets(classes)
     require_two_classes(classes)
@@ -123,17 +157,4 @@ def build_problem(estimator, X, y, sample_weight):
     remote = RemoteCrossEntropy(
         chunks, sums[keep] / sums.sum(), totals * class_weights, X.shape[0], layout
     )
-    return Problem(
-        objective=PenalizedObjective(remote, penalty_of(estimator)),
-        classes=classes,
-        class_totals=totals,
-        n_features=X.shape[1],
-        feature_names=names,
-        sparse=False,
-        attributes=attribute_maker(
-            classes, X.shape[1], estimator.fit_intercept, X.dtype
-        ),
-        data=None,
-        report=(X, y, sample_weight),
-        kind="dask",
-    )
+    return remote, classes, totals

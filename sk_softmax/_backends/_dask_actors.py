@@ -93,7 +93,11 @@ class ActorPool:
         self.client = client
         self.groups = list(groups)
         self.futures = list(futures)
-        self.chunks = [future.result() for future in self.futures]
+        try:
+            self.chunks = [future.result() for future in self.futures]
+        except BaseException:  # a block failed its checks: free the others
+            client.cancel(self.futures)
+            raise
         self._make = make
         self.bounds = bounds
         self.retries = int(retries)
@@ -135,6 +139,21 @@ class ActorPool:
             kept, (self.groups, self.futures, self.chunks)
         )
         self._replay = [(method, kept(args)) for method, args in self._replay]
+
+    def release(self):
+        """Free the actors, and with them the blocks they hold, on the workers.
+
+        The actors' futures are cancelled: dropping them is not enough, as
+        every call of an actor leaves a reference cycle in ``distributed``
+        that keeps its handle, and the actor, until a cyclic garbage
+        collection. The blocks' futures are only dropped (their keys can be
+        the user's persisted collection's). The pool is unusable afterwards.
+        """
+        futures = self.futures
+        self.groups, self.futures, self.chunks, self._replay = [], [], [], []
+        self._point = None
+        if futures and self.client.status == "running":
+            self.client.cancel(futures)
 
     def _remember(self, method, args):
         if method in ("encode", "build", "sample_hessian_share"):

@@ -115,3 +115,6 @@ class StreamPool:
     def restrict(self, keep):
         """Drop the blocks whose entry in `keep` is false."""
         self.chunks = [c for c, k in zip(self.chunks, keep, strict=True) if k]
+
+    def release(self):
+        """Nothing to free: no chunk is held elsewhere between calls."""

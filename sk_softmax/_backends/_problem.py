@@ -36,6 +36,11 @@ class Problem:
         ``(X, y, sample_weight)`` as the callbacks receive them.
     kind : str
         ``'numpy'``, ``'array-api'`` or ``'dask'``.
+    release : callable
+        ``release()`` frees what the problem holds outside this process (the
+        dask workers' chunk losses) as soon as the fit is done with it, rather
+        than whenever the garbage collector finds it; the objective is unusable
+        afterwards. Does nothing for data in this process.
     """
 
     objective: object
@@ -48,6 +53,7 @@ class Problem:
     data: object
     report: tuple
     kind: str
+    release: Callable = lambda: None
 
     @property
     def n_samples(self):

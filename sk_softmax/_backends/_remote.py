@@ -54,6 +54,9 @@ class ChunkPool:
         """Drop the chunks whose entry in `keep` is false."""
         self.chunks = [c for c, k in zip(self.chunks, keep, strict=True) if k]
 
+    def release(self):
+        """Nothing to free: no chunk is held elsewhere between calls."""
+
 
 class RemoteCrossEntropy:
     """The data term over a :class:`ChunkPool`, with the one-array interface.

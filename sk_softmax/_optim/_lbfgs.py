@@ -41,10 +41,15 @@ def minimize_lbfgs(
     result : OptimizeResult
     """
     dtype = np.asarray(x0).dtype
+    # The last gradient, for the callback. Not an attribute of ``fun``: a
+    # function that refers to itself is a reference cycle, which would keep
+    # the objective (and on dask the workers' chunk losses) alive after the
+    # fit until the garbage collector's next cyclic pass.
+    last = {}
 
     def fun(x):
         f, g = value_gradient(x.astype(dtype, copy=False))
-        fun.grad = g
+        last["grad"] = g
         return f, g.astype(np.float64)
 
     history = []
@@ -54,7 +59,7 @@ def minimize_lbfgs(
         if callback is not None and callback(
             len(history),
             history[-1],
-            max_abs(fun.grad),
+            max_abs(last["grad"]),
             np.nan,
             intermediate_result.x.astype(dtype),
         ):
