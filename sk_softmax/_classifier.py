@@ -55,12 +55,12 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         - ``'auto'``: for ``fit``, the fastest to a tight optimum in the
           package's benchmark (``benchmarks/RESULTS.md``). When
-          ``l1_ratio > 0``: ``'prox-newton'`` for dense numpy data with
-          ``n_samples`` at least 80 times the number of coefficients (its
-          Hessian is then estimated from a row subsample), ``'gd'``
-          otherwise. Without an L1 part: ``'newton-cg'`` for sparse data or
-          with that many samples; ``'lbfgs'`` otherwise. ``'sgd'`` with
-          `early_stopping` and for ``partial_fit``.
+          ``l1_ratio > 0``: ``'prox-newton'`` for numpy and scipy.sparse data,
+          ``'gd'`` for dask collections and Array API inputs. Without an L1
+          part: ``'newton-cg'`` for sparse data or with ``n_samples`` at
+          least 80 times the number of coefficients (its Hessian is then
+          estimated from a row subsample); ``'lbfgs'`` otherwise. ``'sgd'``
+          with `early_stopping` and for ``partial_fit``.
         - ``'gd'``: accelerated proximal gradient descent with a backtracking
           step size and adaptive restart; handles every penalty exactly.
         - ``'lbfgs'``: scipy's L-BFGS-B quasi-Newton method; L2 only. Its line
@@ -76,9 +76,9 @@ class SoftmaxClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
           gradient, and so the optimum and the stopping test, stay exact.
         - ``'prox-newton'``: proximal Newton steps on working sets of
           features (those non-zero plus the worst violators of the optimality
-          conditions), each a quadratic model solved on ``X[:, working_set]``
-          and a line search; every penalty, made for L1 and elastic-net with
-          a sparse optimum. numpy and scipy.sparse input only.
+          conditions), each a damped quadratic model solved on
+          ``X[:, working_set]`` and a line search; every penalty, made for L1
+          and elastic-net. numpy and scipy.sparse input only.
         - ``'sgd'``: mini-batch stochastic gradient descent with momentum;
           every penalty (L1 by a proximal step).
         - ``'adam'``: mini-batch Adam; every penalty (L1 by a proximal step in
