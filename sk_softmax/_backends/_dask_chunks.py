@@ -98,8 +98,13 @@ class ChunkLoss:
             for _, y, w in self.blocks
         )
 
-    def build(self, class_weights, fit_intercept):
-        """Build the blocks' losses with the class weights; return the weight sum."""
+    def build(self, class_weights, fit_intercept, prepare=True):
+        """Build the blocks' losses with the class weights; return the weight sum.
+
+        With `prepare`, the losses also compute the quantities every
+        full-batch evaluation needs (row norms, label products), here rather
+        than in the first evaluation.
+        """
         self.losses, totals = [], []
         for X, y, w in self.blocks:
             weights = w * class_weights[y]
@@ -115,6 +120,8 @@ class ChunkLoss:
                     )
                 )
                 totals.append(total)
+                if prepare:
+                    self.losses[-1].prepare()
         total = float(sum(totals))
         self.shares = np.asarray(totals) / total if total > 0 else np.empty(0)
         return total

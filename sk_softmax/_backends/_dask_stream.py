@@ -32,7 +32,7 @@ def _weight_sum(y, sample_weight, classes, class_weights):
 def _evaluate(X, y, sample_weight, setup, method, args):
     """Build one block's loss, bring it to `setup`'s state and call `method`."""
     loss = ChunkLoss([(X, y, sample_weight)], setup["classes"], setup["dtype"])
-    loss.build(*setup["build"])
+    loss.build(*setup["build"], prepare=False)  # one evaluation: nothing to reuse
     if method == "hessp":
         if setup["sample"] is not None:
             loss.sample_hessian_share(*setup["sample"])

@@ -134,6 +134,18 @@ class LinearCrossEntropy:
         totals = self.class_totals[layout.n_classes - k :]
         return target_X, self.ops.from_host(totals)
 
+    def prepare(self):
+        """Compute now the quantities full-batch evaluations compute on first use.
+
+        The rows' squared norms (for :meth:`data_curvature` and the overflow
+        bound) and, when the gradient's label part is reused, the label
+        products: a remote chunk computes them while it is built, so its first
+        evaluation costs what the later ones do. The results are unchanged.
+        """
+        needed = ["_max_row_norm", "_label_products"] if self.reuse else ["_row_sq"]
+        for name in needed:
+            getattr(self, name)
+
     def data_curvature(self):
         """Upper bound on the cross-entropy's curvature.
 
