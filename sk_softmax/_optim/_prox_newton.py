@@ -233,6 +233,27 @@ def _step_below_resolution(value_gradient, nonsmooth, prox, step, point, grad_no
     return x_new, r_new, f_new + nonsmooth(x_new), 1.0
 
 
+def _next_point(functions, point, delta, grad_norm):
+    """Return the point the step along ``d`` reaches, or None if none is accepted.
+
+    `functions` is ``(value, value_gradient, nonsmooth, prox, step)`` and
+    `point` ``(x, r, F, d, r_d)``. The line search decides, or, when the
+    predicted decrease `delta` is below the rounding error of ``F``, the
+    optimality measure (:func:`_step_below_resolution`). Returns ``(x_new,
+    r_new, F_new, t)``.
+    """
+    value, value_gradient, nonsmooth, prox, step = functions
+    x, r, F, d, r_d = point
+    found = None
+    if delta < 0:
+        found = _line_search(value, nonsmooth, x, r, F, d, r_d, delta)
+    if found is None and -delta <= 8 * np.finfo(x.dtype).eps * abs(F):
+        found = _step_below_resolution(
+            value_gradient, nonsmooth, prox, step, (x, r, d, r_d), grad_norm
+        )
+    return found
+
+
 def _newton_direction(x, g, model, layout, l1, inner_tol, ws_size, damping):
     """Return the working set's prox-Newton direction and its predicted decrease.
 
@@ -311,10 +332,11 @@ def minimize_prox_newton(
     raw : callable
         ``raw(x, out=None) -> r``, linear in ``x``.
     working_set_model : callable
-        ``working_set_model(x, r, columns) -> (layout, logits, hessp)``: the
-        packing of the coefficients restricted to the features `columns` and
-        the intercepts, the ``raw`` map of such a restricted direction and the
-        Hessian-vector product of ``f`` at ``x`` on them.
+        ``working_set_model(x, r, columns) -> (layout, logits, hessp,
+        diagonal)``: the packing of the coefficients restricted to the
+        features `columns` and the intercepts, the ``raw`` map of such a
+        restricted direction, the Hessian-vector product of ``f`` at ``x`` on
+        them and that Hessian's diagonal.
     x0 : ndarray of shape (n_dof,)
         Starting point.
     layout : CoefficientLayout
@@ -364,13 +386,12 @@ def minimize_prox_newton(
             ws_size,
             damping,
         )
-        found = None
-        if delta < 0:
-            found = _line_search(value, nonsmooth, x, r, F, d, r_d, delta)
-        if found is None and -delta <= 8 * np.finfo(x.dtype).eps * abs(F):
-            found = _step_below_resolution(
-                value_gradient, nonsmooth, prox, step, (x, r, d, r_d), grad_norm
-            )
+        found = _next_point(
+            (value, value_gradient, nonsmooth, prox, step),
+            (x, r, F, d, r_d),
+            delta,
+            grad_norm,
+        )
         if found is None:
             if n_ws < layout.n_features and ws_size < layout.n_features:
                 ws_size = min(layout.n_features, 2 * ws_size)  # widen and retry
