@@ -29,22 +29,29 @@ distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
 FULL_BATCH = ["auto", "gd", "lbfgs", "newton-cg"]
+# Set by coverage's subprocess measurement; a process started with them traces.
+COVERAGE_VARIABLES = ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG")
 PARAMS = {"alpha": 1e-3, "tol": 1e-8}
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster
+    # Workers (and the ones nannies restart) run without a coverage tracer,
+    # which slowed their restarts past the wait below in CI's covered run.
+    with pytest.MonkeyPatch.context() as patch:
+        for name in COVERAGE_VARIABLES:
+            patch.delenv(name, raising=False)
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            yield cluster
 
 
 @pytest.fixture
 def client(cluster):
     with distributed.Client(cluster) as client:
         cluster.scale(2)
-        client.wait_for_workers(2, timeout=60)
+        client.wait_for_workers(2, timeout=120)
         yield client
 
 
